@@ -1,0 +1,328 @@
+"""Demo data: a realistic organisation over four quarterly cycles, with planted effects.
+
+Northwind Group's IT organisation serves about 9,000 employees in 8 departments and 4 locations.
+For each cycle 2026-Q1..2026-Q4 the generator writes (under ``data/demo/``, in the layouts that
+``params/xmo.yaml`` maps):
+
+- ``responses.csv`` — about 3,000 survey responses per cycle: happiness (0-10), CSAT (1-5),
+  CES (1-7), 12 Likert items (1-5) for four constructs, each with one reverse-keyed item, and
+  free-text comments (about 45 %), a few of which carry e-mail addresses and phone numbers;
+- ``tickets.parquet`` — about 20,000 service-desk tickets per cycle (opened/resolved times,
+  priority, SLA met, reopened, channel, requester);
+- ``telemetry/cycle=<id>/part-0.parquet`` — device-day telemetry for about 5,000 devices on
+  working days (boot time, crashes, business-app latency), hive-partitioned by cycle;
+- ``population.csv`` — headcount per department x location;
+- ``backlog.csv`` — 25 improvement items with RICE, WSJF and Kano fields and linked XLAs.
+
+Planted effects, for tests and analyses to find:
+
+1. **Operations is slow and unhappy.** Its tickets take 2.6x longer to resolve and its devices
+   boot 1.6x slower with twice the crash rate. A respondent's own last ticket resolution time
+   and own device boot time lower their support and digital scores, so the department's low
+   happiness, support and digital scores are driven by those O and T indicators.
+2. **Self-service relaunch (backlog item BL-07).** Released on 2026-07-01 (start of cycle 3) in
+   London and Lisbon only. From 2026-Q3 on it raises the self-service construct and CES there
+   (+0.7 SD on the latent scale, about +0.5 on a 1-5 item); Manchester and Singapore are
+   untouched, so a difference-in-differences can isolate it.
+3. **Singapore is under-represented.** It holds 20 % of the headcount but responds at a third of
+   the rate of other locations (about 8 % of respondents); its app latency is twice as high and
+   its digital scores lower, so weighting to the population (raking) lowers the digital score.
+4. **A slow upward trend** in happiness (+0.08 SD per cycle) and a 4 % per cycle improvement
+   in resolution times.
+
+Everything is drawn from one seeded ``numpy.random.Generator``: the same seed and scale give
+byte-identical files.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CYCLES = {"2026-Q1": ("2026-01-01", "2026-03-31"), "2026-Q2": ("2026-04-01", "2026-06-30"),
+          "2026-Q3": ("2026-07-01", "2026-09-30"), "2026-Q4": ("2026-10-01", "2026-12-31")}
+DEPARTMENTS = {"Finance": 0.10, "HR": 0.07, "Sales": 0.17, "Marketing": 0.09, "Engineering": 0.22,
+               "Operations": 0.18, "Legal": 0.05, "Customer Support": 0.12}
+LOCATIONS = {"London": 0.35, "Manchester": 0.25, "Lisbon": 0.20, "Singapore": 0.20}
+CHANNELS = {"portal": 0.35, "phone": 0.25, "chat": 0.25, "walk-in": 0.15}
+STAGES = {"onboarding": 0.10, "request": 0.40, "incident": 0.40, "change": 0.10}
+EXPERIENCE_TYPES = {"CX": 0.40, "EX": 0.25, "UX": 0.30, "PX": 0.05}
+SELF_SERVICE_LOCATIONS = ("London", "Lisbon")
+SELF_SERVICE_FROM = 2  # index of 2026-Q3
+N_EMPLOYEES, N_DEVICES, TICKETS_PER_CYCLE = 9000, 5000, 20000
+LIKERT = {"support": ("sup_1", "sup_2", "sup_3"), "digital": ("dig_1", "dig_2", "dig_3"),
+          "selfservice": ("ss_1", "ss_2", "ss_3"), "communication": ("com_1", "com_2", "com_3")}
+REVERSED = {"sup_3", "dig_3", "ss_3", "com_3"}
+
+
+def _pick(rng: np.random.Generator, table: dict[str, float], size: int) -> np.ndarray:
+    keys = np.array(list(table))
+    p = np.array(list(table.values()))
+    return keys[rng.choice(len(keys), size=size, p=p / p.sum())]
+
+
+def _workdays(start: str, end: str) -> pd.DatetimeIndex:
+    return pd.bdate_range(start, end)
+
+
+def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: float = 1.0) -> dict[str, Path]:
+    """Write the demo data set to ``out`` and return the path of each contract's file.
+
+    Parameters
+    ----------
+    out : folder to write into (created if missing); existing demo files are replaced atomically.
+    seed : seed of the single random generator; the same seed and scale give identical files.
+    scale : multiplies employees, devices and tickets (0.1 makes a quick test data set).
+    """
+    if not 0 < scale <= 10:
+        raise ValueError(f"`scale` must be in (0, 10]; not {scale!r}.")
+    rng = np.random.default_rng(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staff = _employees(rng, max(60, int(N_EMPLOYEES * scale)))
+    devices = _devices(rng, staff, max(40, int(N_DEVICES * scale)))
+    tickets, responses, telemetry = [], [], {}
+    for k, (cycle, (start, end)) in enumerate(CYCLES.items()):
+        t = _tickets(rng, staff, cycle, k, start, end, max(200, int(TICKETS_PER_CYCLE * scale)))
+        tm = _telemetry(rng, devices, k, start, end)
+        tickets.append(t)
+        telemetry[cycle] = tm
+        responses.append(_responses(rng, staff, devices, t, tm, cycle, k, start, end))
+    responses_df = pd.concat(responses, ignore_index=True)
+    responses_df.insert(0, "response_id", [f"R{i:06d}" for i in range(1, len(responses_df) + 1)])
+    population = (staff.groupby(["department", "location"]).size().rename("headcount").reset_index())
+    paths = {
+        "responses": _write_csv(responses_df, out / "responses.csv"),
+        "tickets": _write_parquet(pd.concat(tickets, ignore_index=True), out / "tickets.parquet"),
+        "population": _write_csv(population, out / "population.csv"),
+        "backlog": _write_csv(_backlog(), out / "backlog.csv"),
+    }
+    for cycle, frame in telemetry.items():
+        _write_parquet(frame, out / "telemetry" / f"cycle={cycle}" / "part-0.parquet")
+    paths["telemetry"] = out / "telemetry"
+    return paths
+
+
+def _employees(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    staff = pd.DataFrame({"employee_id": [f"E{i:05d}" for i in range(1, n + 1)],
+                          "department": _pick(rng, DEPARTMENTS, n), "location": _pick(rng, LOCATIONS, n)})
+    # Each employee's personal disposition: the same person answers alike across cycles.
+    staff["disposition"] = rng.normal(0, 0.6, n)
+    return staff
+
+
+def _devices(rng: np.random.Generator, staff: pd.DataFrame, n: int) -> pd.DataFrame:
+    owners = staff.sample(n=min(n, len(staff)), random_state=rng.integers(2**31)).sort_values("employee_id")
+    dev = owners[["employee_id", "department", "location"]].reset_index(drop=True)
+    dev.insert(0, "device_id", [f"D{i:05d}" for i in range(1, len(dev) + 1)])
+    old = rng.random(len(dev)) < 0.15  # older hardware boots slowly everywhere
+    dev["boot_base"] = 32 * np.where(old, 1.8, 1.0) * np.where(dev["department"] == "Operations", 1.6, 1.0)
+    dev["crash_rate"] = 0.03 * np.where(dev["department"] == "Operations", 2.0, 1.0) * np.where(old, 1.5, 1.0)
+    latency = {"London": 420, "Manchester": 450, "Lisbon": 480, "Singapore": 900}
+    dev["latency_base"] = dev["location"].map(latency).astype(float)
+    return dev
+
+
+def _tickets(rng, staff, cycle, k, start, end, n) -> pd.DataFrame:
+    who = staff.iloc[rng.integers(0, len(staff), n)].reset_index(drop=True)
+    t0 = pd.Timestamp(start)
+    span = (pd.Timestamp(end) + pd.Timedelta(days=1) - t0).total_seconds()
+    opened = t0 + pd.to_timedelta(np.sort(rng.random(n)) * span * 0.97, unit="s")
+    priority = _pick(rng, {"P1": 0.05, "P2": 0.15, "P3": 0.50, "P4": 0.30}, n)
+    channel = _pick(rng, CHANNELS, n)
+    median_h = pd.Series(priority).map({"P1": 2.0, "P2": 4.0, "P3": 7.0, "P4": 16.0}).to_numpy()
+    factor = (np.where(who["department"] == "Operations", 2.6, 1.0)
+              * pd.Series(channel).map({"portal": 1.1, "phone": 0.85, "chat": 0.9, "walk-in": 0.7}).to_numpy()
+              * 0.96 ** k)
+    hours = np.round(median_h * factor * np.exp(rng.normal(0, 0.7, n)), 2)
+    sla = pd.Series(priority).map({"P1": 4, "P2": 8, "P3": 24, "P4": 72}).to_numpy()
+    reopen_p = np.where(who["department"] == "Operations", 0.10, 0.05)
+    return pd.DataFrame({
+        "ticket_id": [f"INC-{cycle.replace('-', '')}-{i:06d}" for i in range(1, n + 1)],
+        "opened_at": opened.floor("s"),
+        "resolved_at": (opened + pd.to_timedelta(hours, unit="h")).floor("s"),
+        "priority": priority, "channel": channel,
+        "category": _pick(rng, {"hardware": .2, "software": .3, "access": .2, "network": .1, "request": .2}, n),
+        "requester_id": who["employee_id"].to_numpy(), "department": who["department"].to_numpy(),
+        "location": who["location"].to_numpy(),
+        "sla_met": hours <= sla, "reopened": rng.random(n) < reopen_p,
+    })
+
+
+def _telemetry(rng, devices, k, start, end) -> pd.DataFrame:
+    days = _workdays(start, end)
+    nd, nt = len(devices), len(days)
+    rep = lambda col: np.repeat(devices[col].to_numpy(), nt)  # noqa: E731 - local shorthand
+    boot = rep("boot_base") * np.exp(rng.normal(0, 0.35, nd * nt))
+    latency = rep("latency_base") * np.exp(rng.normal(0, 0.4, nd * nt))
+    return pd.DataFrame({
+        "date": np.tile(days.values.astype("datetime64[s]"), nd),
+        "device_id": rep("device_id"), "user_id": rep("employee_id"),
+        "department": rep("department"), "location": rep("location"),
+        "boot_time_s": np.round(boot, 1), "crashes": rng.poisson(rep("crash_rate")),
+        "app_latency_ms": np.round(latency).astype(int),
+    })
+
+
+def _ordinal(values: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    return np.clip(np.rint(values), lo, hi)
+
+
+def _responses(rng, staff, devices, tickets, telemetry, cycle, k, start, end) -> pd.DataFrame:
+    rate = np.where(staff["location"] == "Singapore", 0.125, 0.38)
+    who = staff[rng.random(len(staff)) < rate].reset_index(drop=True)
+    n = len(who)
+    # The respondent's own experience: last ticket's resolution time and own device's boot time.
+    last = tickets.sort_values("opened_at").groupby("requester_id").tail(1).set_index("requester_id")
+    res_h = (last["resolved_at"] - last["opened_at"]).dt.total_seconds() / 3600
+    own_res = who["employee_id"].map(np.log(res_h)).to_numpy()
+    res_z = np.nan_to_num((own_res - np.nanmean(own_res)) / np.nanstd(own_res))
+    boot = telemetry.groupby("user_id")["boot_time_s"].mean()
+    own_boot = who["employee_id"].map(np.log(boot)).to_numpy()
+    boot_z = np.nan_to_num((own_boot - np.nanmean(own_boot)) / np.nanstd(own_boot))
+    ops = (who["department"] == "Operations").to_numpy()
+    sgp = (who["location"] == "Singapore").to_numpy()
+    selfservice_on = (k >= SELF_SERVICE_FROM) & who["location"].isin(SELF_SERVICE_LOCATIONS).to_numpy()
+    g = who["disposition"].to_numpy() + rng.normal(0, 0.5, n)
+    latent = {
+        "support": 0.5 * g - 0.55 * res_z - 0.25 * ops + rng.normal(0, 0.6, n),
+        "digital": 0.4 * g - 0.45 * boot_z - 0.25 * ops - 0.55 * sgp + rng.normal(0, 0.6, n),
+        "selfservice": 0.4 * g + 0.7 * selfservice_on - 0.1 * res_z + rng.normal(0, 0.6, n),
+        "communication": 0.5 * g + 0.15 * k / 3 + rng.normal(0, 0.6, n),
+    }
+    channel = _pick(rng, CHANNELS, n)
+    frame = pd.DataFrame({
+        "respondent_id": who["employee_id"], "cycle": cycle,
+        "submitted_at": (pd.Timestamp(end) - pd.Timedelta(days=20)
+                         + pd.to_timedelta(rng.integers(0, 14 * 86400, n), unit="s")).astype("datetime64[s]"),
+        "department": who["department"], "location": who["location"], "channel": channel,
+        "journey_stage": _pick(rng, STAGES, n), "experience_type": _pick(rng, EXPERIENCE_TYPES, n),
+    })
+    overall = 0.45 * latent["support"] + 0.35 * latent["digital"] + 0.2 * latent["selfservice"] + 0.08 * k
+    frame["happiness"] = _ordinal(7.3 + 1.7 * overall + rng.normal(0, 0.8, n), 0, 10)
+    frame["csat"] = _ordinal(3.9 + 0.9 * latent["support"] + rng.normal(0, 0.5, n), 1, 5)
+    frame["ces"] = _ordinal(4.8 + 1.1 * latent["selfservice"] + 0.4 * latent["support"] + rng.normal(0, 0.6, n), 1, 7)
+    for construct, items in LIKERT.items():
+        for j, item in enumerate(items):
+            value = _ordinal(3.55 + 0.05 * j + 0.85 * latent[construct] + rng.normal(0, 0.55, n), 1, 5)
+            frame[item] = 6 - value if item in REVERSED else value
+    for col in ["happiness", "csat", "ces", *[i for items in LIKERT.values() for i in items]]:
+        frame.loc[rng.random(n) < 0.03, col] = np.nan
+        frame[col] = frame[col].astype("Int64")
+    frame["comment"] = _comments(rng, frame, latent)
+    return frame.sort_values("submitted_at", kind="stable").reset_index(drop=True)
+
+
+_OPEN = {"neg": ["Honestly frustrating.", "Not great this quarter.", "I am disappointed.", "This needs fixing.",
+                 "Poor experience overall."],
+         "mid": ["Mixed experience.", "Some good, some bad.", "It was okay.", "Mostly fine."],
+         "pos": ["Great service!", "Really happy with IT.", "Excellent support.", "Thank you to the team.",
+                 "Very good experience."]}
+_TOPIC = {
+    "support": {"neg": ["My ticket was open for days and nobody updated me.", "I had to explain the same issue three times.",
+                        "The agent was unhelpful and the ticket got escalated twice.", "Waiting on hold for 40 minutes is not acceptable."],
+                "pos": ["The agent understood the problem straight away and fixed it.", "I was kept informed at every step.",
+                        "Quick and friendly help on the phone."]},
+    "digital": {"neg": ["My laptop takes ages to boot every morning.", "The CRM is so slow that I lose an hour a day.",
+                        "Teams keeps crashing during customer calls.", "The VPN drops constantly from the Singapore office."],
+                "pos": ["The new laptop is fast and reliable.", "Apps have been quick and stable lately."]},
+    "selfservice": {"neg": ["I could not find anything useful in the portal.", "Requesting software is far too complicated.",
+                            "The knowledge base articles are out of date."],
+                    "pos": ["The new self-service portal answered my question in two minutes.",
+                            "Resetting my password myself was easy."]},
+    "communication": {"neg": ["The outage last week came as a complete surprise.", "Nobody told us about the change to printing."],
+                      "pos": ["Good heads-up about the maintenance window.", "Clear communication about the migration."]},
+}
+_PII = ["You can reach me at {name}@northwind.example if you need details.",
+        "Please call me back on +44 20 7946 {num:04d}.",
+        "My mobile is 07700 900{num3:03d}, happy to talk.",
+        "Contact {name}@northwind.example or +351 21 123 {num:04d}."]
+_NAMES = ["j.smith", "maria.costa", "wei.tan", "a.patel", "tom.baker", "ines.silva", "l.chen", "r.jones"]
+
+
+def _comments(rng, frame: pd.DataFrame, latent: dict[str, np.ndarray]) -> list[str | None]:
+    happy = frame["happiness"].astype("float").fillna(7).to_numpy()
+    constructs = list(latent)
+    worst = np.argmin(np.column_stack([latent[c] for c in constructs]), axis=1)
+    best = np.argmax(np.column_stack([latent[c] for c in constructs]), axis=1)
+    out: list[str | None] = []
+    for i in range(len(frame)):
+        if rng.random() >= 0.45:
+            out.append(None)
+            continue
+        tone = "neg" if happy[i] <= 5 else ("pos" if happy[i] >= 9 else "mid")
+        topic = constructs[worst[i]] if tone != "pos" else constructs[best[i]]
+        parts = [_OPEN[tone][rng.integers(len(_OPEN[tone]))]]
+        pool = _TOPIC[topic]["pos" if tone == "pos" else "neg"]
+        parts.append(pool[rng.integers(len(pool))])
+        if tone == "mid":
+            good = _TOPIC[constructs[best[i]]]["pos"]
+            parts.append("On the plus side: " + good[rng.integers(len(good))])
+        if rng.random() < 0.06:
+            parts.append(_PII[rng.integers(len(_PII))].format(name=_NAMES[rng.integers(len(_NAMES))],
+                                                              num=int(rng.integers(10000)), num3=int(rng.integers(1000))))
+        out.append(" ".join(parts))
+    return out
+
+
+def _backlog() -> pd.DataFrame:
+    rows = [
+        # id, title, type, stage, xla, owner, status, created, released, reach, impact, conf, effort, bv, tc, rr, size, kano, scope
+        ("BL-01", "Proactive outage notifications by Teams and SMS", "EX", "incident", "XLA-TRUST", "Comms lead", "in progress", "2026-02-10", None, 6000, 2, 0.8, 3, 8, 8, 5, 5, "performance", ""),
+        ("BL-02", "Replace ageing laptops in Operations", "UX", "incident", "XLA-DW", "End-user computing", "planned", "2026-03-02", None, 1600, 3, 0.8, 8, 13, 8, 8, 13, "must-be", "Operations"),
+        ("BL-03", "Swarming model for P3 tickets", "CX", "incident", "XLA-SD", "Service desk manager", "released", "2026-01-15", "2026-05-04", 8000, 1, 0.8, 4, 8, 5, 3, 8, "performance", ""),
+        ("BL-04", "Singapore regional app acceleration", "UX", "request", "XLA-DW", "Network team", "planned", "2026-04-20", None, 1800, 2, 0.5, 6, 8, 5, 8, 8, "performance", "Singapore"),
+        ("BL-05", "Callback instead of phone queue", "CX", "incident", "XLA-SD", "Service desk manager", "idea", "2026-06-11", None, 3000, 1, 0.5, 2, 5, 3, 2, 3, "attractive", ""),
+        ("BL-06", "Knowledge-base clean-up sprint", "EX", "request", "XLA-EASE", "Knowledge manager", "released", "2026-02-01", "2026-04-15", 5000, 0.5, 1.0, 1, 3, 2, 2, 2, "performance", ""),
+        ("BL-07", "Self-service portal relaunch with guided answers", "EX", "request", "XLA-EASE", "Portal product owner", "released", "2026-01-20", "2026-07-01", 5000, 2, 0.8, 5, 13, 8, 5, 8, "attractive", "London;Lisbon"),
+        ("BL-08", "Ticket status updates by e-mail and chat", "CX", "incident", "XLA-SD", "Service desk manager", "in progress", "2026-05-05", None, 8000, 1, 1.0, 2, 8, 5, 3, 3, "must-be", ""),
+        ("BL-09", "Faster boot: remove legacy login scripts", "UX", "incident", "XLA-DW", "End-user computing", "released", "2026-03-15", "2026-06-01", 5000, 1, 0.8, 2, 5, 3, 3, 3, "indifferent", ""),
+        ("BL-10", "New-starter laptop ready on day one", "EX", "onboarding", "XLA-EASE", "Onboarding lead", "planned", "2026-06-30", None, 900, 3, 0.8, 3, 8, 8, 2, 5, "must-be", ""),
+        ("BL-11", "Change calendar published to all staff", "EX", "change", "XLA-TRUST", "Change manager", "idea", "2026-07-14", None, 9000, 0.5, 0.8, 1, 3, 2, 3, 2, "indifferent", ""),
+        ("BL-12", "Walk-in tech bar in Manchester", "CX", "incident", "XLA-SD", "Site services", "idea", "2026-08-01", None, 2200, 1, 0.5, 5, 5, 2, 1, 8, "attractive", "Manchester"),
+        ("BL-13", "Single sign-on for the remaining SaaS apps", "UX", "request", "XLA-DW", "Identity team", "in progress", "2026-04-02", None, 9000, 1, 0.8, 6, 8, 3, 8, 8, "performance", ""),
+        ("BL-14", "Chatbot for password and access requests", "EX", "request", "XLA-EASE", "Portal product owner", "planned", "2026-05-19", None, 6000, 1, 0.5, 4, 8, 3, 2, 5, "attractive", ""),
+        ("BL-15", "Root-cause reviews for reopened tickets", "CX", "incident", "XLA-SD", "Problem manager", "in progress", "2026-06-02", None, 1200, 2, 0.8, 2, 5, 5, 8, 3, "performance", ""),
+        ("BL-16", "Crash analytics for the CRM client", "UX", "incident", "XLA-DW", "Application support", "idea", "2026-09-09", None, 1500, 2, 0.5, 3, 5, 3, 5, 5, "performance", "Sales"),
+        ("BL-17", "Plain-language outage messages", "EX", "incident", "XLA-TRUST", "Comms lead", "released", "2026-03-03", "2026-05-20", 9000, 0.5, 0.8, 1, 3, 3, 2, 2, "performance", ""),
+        ("BL-18", "Dedicated Operations service desk queue", "CX", "incident", "XLA-SD", "Service desk manager", "planned", "2026-07-21", None, 1600, 2, 0.8, 2, 8, 8, 5, 3, "performance", "Operations"),
+        ("BL-19", "Software catalogue with one-click install", "EX", "request", "XLA-EASE", "End-user computing", "in progress", "2026-05-27", None, 7000, 1, 0.8, 5, 8, 3, 3, 8, "attractive", ""),
+        ("BL-20", "Quarterly experience town hall", "EX", "change", "XLA-TRUST", "XMO lead", "idea", "2026-09-30", None, 9000, 0.25, 0.5, 1, 2, 1, 1, 1, "indifferent", ""),
+        ("BL-21", "Partner portal access in one day", "PX", "onboarding", "XLA-EASE", "Identity team", "idea", "2026-08-18", None, 400, 2, 0.5, 3, 5, 3, 3, 5, "must-be", ""),
+        ("BL-22", "VPN capacity upgrade", "UX", "incident", "XLA-DW", "Network team", "in progress", "2026-06-16", None, 4000, 1, 1.0, 4, 8, 5, 8, 5, "must-be", ""),
+        ("BL-23", "Agent coaching on first-contact resolution", "CX", "incident", "XLA-SD", "Service desk manager", "released", "2026-02-24", "2026-08-10", 8000, 0.5, 0.8, 2, 5, 3, 3, 3, "performance", ""),
+        ("BL-24", "Printer fleet replacement", "UX", "request", "XLA-DW", "Site services", "idea", "2026-10-05", None, 3000, 0.5, 0.5, 6, 2, 1, 2, 8, "indifferent", ""),
+        ("BL-25", "Survey results shared back with every team", "EX", "change", "XLA-TRUST", "XMO lead", "planned", "2026-10-12", None, 9000, 1, 1.0, 1, 5, 3, 2, 1, "attractive", ""),
+    ]
+    cols = ["item_id", "title", "experience_type", "journey_stage", "xla", "owner", "status", "created", "released",
+            "reach", "impact", "confidence", "effort", "business_value", "time_criticality", "risk_reduction",
+            "job_size", "kano", "scope"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _atomic(path: Path, write) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return _atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+

@@ -1,0 +1,299 @@
+"""Params: the XMO's configuration (YAML under ``params/``), loaded safely and checked whole.
+
+Files: ``xmo.yaml`` (settings, segments, privacy, sources), ``instrument.yaml`` (survey items),
+``metrics.yaml`` (O/T metric catalogue), ``ambitions.yaml`` (XLAs) and ``cycles/<cycle>.yaml``.
+Every problem in every file is gathered before one :class:`ConfigError` is raised.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .exceptions import ConfigError, Problem
+
+CYCLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+ITEM_SCALES = {"nps": (0, 10), "happiness": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+ITEM_TYPES = set(ITEM_SCALES) | {"likert", "text"}
+AGGREGATIONS = {"mean", "median", "p90", "rate"}
+CONTRACTS = ("responses", "tickets", "telemetry", "population", "backlog")
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    type: str
+    text: str
+    scale: tuple[int, int] | None = None
+    construct: str | None = None
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    source: str
+    column: str
+    aggregation: str
+    direction: str
+    target: float
+    unit: str = ""
+    label: str = ""
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    kind: str  # x, o or t
+    ref: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class XLA:
+    id: str
+    name: str
+    experience_type: str
+    target: float
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class Cycle:
+    id: str
+    start: dt.date
+    end: dt.date
+    previous: str | None
+    title: str
+
+
+@dataclass
+class Params:
+    """Everything under ``params/``, checked. ``files`` maps each YAML file read to its sha256."""
+
+    root: Path
+    settings: dict[str, Any]
+    items: dict[str, Item]
+    metrics: dict[str, Metric]
+    xlas: dict[str, XLA]
+    cycles: dict[str, Cycle]
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def segments(self) -> list[str]:
+        return list(self.settings.get("segments", []))
+
+    @property
+    def population_segments(self) -> list[str]:
+        return list(self.settings.get("population_segments", []))
+
+    @property
+    def min_group_size(self) -> int:
+        return int(self.settings.get("privacy", {}).get("min_group_size", 5))
+
+    @property
+    def min_comment_group(self) -> int:
+        return int(self.settings.get("privacy", {}).get("min_comment_group", 10))
+
+    @property
+    def scored_items(self) -> list[Item]:
+        return [i for i in self.items.values() if i.type != "text"]
+
+    @property
+    def text_items(self) -> list[Item]:
+        return [i for i in self.items.values() if i.type == "text"]
+
+    def constructs(self) -> dict[str, list[Item]]:
+        out: dict[str, list[Item]] = {}
+        for item in self.items.values():
+            if item.construct:
+                out.setdefault(item.construct, []).append(item)
+        return out
+
+    def cycle(self, cycle_id: str) -> Cycle:
+        check_cycle_id(cycle_id)
+        if cycle_id not in self.cycles:
+            known = ", ".join(sorted(self.cycles)) or "none"
+            raise ConfigError(Problem(file=str(self.root / "cycles"),
+                                      rule=f"no params for cycle '{cycle_id}' (known: {known})"))
+        return self.cycles[cycle_id]
+
+    def cycles_up_to(self, cycle_id: str) -> list[str]:
+        """The cycle and every earlier one, oldest first (ordered by start date)."""
+        end = self.cycle(cycle_id).start
+        return [c.id for c in sorted(self.cycles.values(), key=lambda c: c.start) if c.start <= end]
+
+
+def check_cycle_id(cycle_id: str) -> str:
+    """Cycle ids become folder names: letters, digits, ``-`` and ``_`` only."""
+    if not isinstance(cycle_id, str) or not CYCLE_ID.match(cycle_id):
+        raise ConfigError(Problem(file="--cycle", value=cycle_id,
+                                  rule="a cycle id is 1-64 letters, digits, '-' or '_'"))
+    return cycle_id
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        # safe_load: params never instantiate Python objects (a !!python tag is an error).
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(file=str(path), rule="file is missing"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(Problem(file=str(path), rule=f"not valid YAML: {exc}".splitlines()[0]))
+    return None
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def load_params(root: str | Path) -> Params:
+    """Load and check every params file under ``root``; raise :class:`ConfigError` listing all problems."""
+    root = Path(root)
+    problems: list[Problem] = []
+    files: dict[str, str] = {}
+    paths = [root / f for f in ("xmo.yaml", "instrument.yaml", "metrics.yaml", "ambitions.yaml")]
+    paths += sorted((root / "cycles").glob("*.yaml"))
+    docs: dict[Path, Any] = {}
+    for path in paths:
+        docs[path] = _read_yaml(path, problems)
+        if path.exists():
+            files[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    settings = docs.get(root / "xmo.yaml") or {}
+    items = _items(root / "instrument.yaml", docs.get(root / "instrument.yaml"), problems)
+    metrics = _metrics(root / "metrics.yaml", docs.get(root / "metrics.yaml"), problems)
+    constructs = {i.construct for i in items.values() if i.construct}
+    xlas = _xlas(root / "ambitions.yaml", docs.get(root / "ambitions.yaml"), items, constructs,
+                 metrics, problems)
+    cycles: dict[str, Cycle] = {}
+    for path in paths[4:]:
+        doc = docs[path] or {}
+        cid, start, end = doc.get("cycle", path.stem), _date(doc.get("start")), _date(doc.get("end"))
+        if not (isinstance(cid, str) and CYCLE_ID.match(cid)):
+            problems.append(Problem(file=str(path), column="cycle", value=cid,
+                                    rule="a cycle id is 1-64 letters, digits, '-' or '_'"))
+            continue
+        if start is None or end is None or end < start:
+            problems.append(Problem(file=str(path), column="start/end", value=(doc.get("start"), doc.get("end")),
+                                    rule="start and end must be ISO dates with start <= end"))
+            continue
+        cycles[cid] = Cycle(cid, start, end, doc.get("previous"), str(doc.get("title", f"Experience report {cid}")))
+    if not isinstance(settings, dict):
+        problems.append(Problem(file=str(root / "xmo.yaml"), rule="must be a mapping"))
+        settings = {}
+    for name in CONTRACTS:
+        if name not in (settings.get("sources") or {}):
+            problems.append(Problem(file=str(root / "xmo.yaml"), column=f"sources.{name}",
+                                    rule="every contract needs a source"))
+    if problems:
+        raise ConfigError(problems, title=f"{len(problems)} problem(s) in params ({root})")
+    return Params(root, settings, items, metrics, xlas, cycles, files)
+
+
+def _items(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Item]:
+    items: dict[str, Item] = {}
+    for n, raw in enumerate((doc or {}).get("items", []) if isinstance(doc, dict) else [], start=1):
+        iid, typ = raw.get("id"), raw.get("type")
+        if not iid or iid in items:
+            problems.append(Problem(file=str(path), row=n, column="id", value=iid, rule="item ids must be unique and non-empty"))
+            continue
+        if typ not in ITEM_TYPES:
+            problems.append(Problem(file=str(path), row=n, column="type", value=typ,
+                                    rule=f"type must be one of {sorted(ITEM_TYPES)}"))
+            continue
+        scale = raw.get("scale")
+        if typ == "likert":
+            if not (isinstance(scale, list) and len(scale) == 2 and all(isinstance(v, int) for v in scale) and scale[0] < scale[1]):
+                problems.append(Problem(file=str(path), row=n, column="scale", value=scale,
+                                        rule="a likert item needs scale [min, max] with integers min < max"))
+                continue
+            scale = tuple(scale)
+        else:
+            scale = ITEM_SCALES.get(typ)
+        items[iid] = Item(iid, typ, str(raw.get("text", iid)), scale, raw.get("construct"), bool(raw.get("reverse", False)))
+    if not items:
+        problems.append(Problem(file=str(path), rule="the instrument lists no items"))
+    return items
+
+
+def _metrics(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Metric]:
+    out: dict[str, Metric] = {}
+    for mid, raw in ((doc or {}).get("metrics", {}) if isinstance(doc, dict) else {}).items():
+        bad = []
+        if raw.get("source") not in ("tickets", "telemetry"):
+            bad.append(("source", raw.get("source"), "source must be 'tickets' or 'telemetry'"))
+        if raw.get("aggregation") not in AGGREGATIONS:
+            bad.append(("aggregation", raw.get("aggregation"), f"aggregation must be one of {sorted(AGGREGATIONS)}"))
+        if raw.get("direction") not in ("higher", "lower"):
+            bad.append(("direction", raw.get("direction"), "direction must be 'higher' or 'lower'"))
+        target = raw.get("target")
+        if not isinstance(target, (int, float)) or target <= 0:
+            bad.append(("target", target, "target must be a positive number"))
+        for column, value, rule in bad:
+            problems.append(Problem(file=str(path), column=f"metrics.{mid}.{column}", value=value, rule=rule))
+        if not bad:
+            out[mid] = Metric(mid, raw["source"], str(raw.get("column", mid)), raw["aggregation"],
+                              raw["direction"], float(target), str(raw.get("unit", "")), str(raw.get("label", mid)))
+    return out
+
+
+def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], metrics: dict[str, Metric],
+          problems: list[Problem]) -> dict[str, XLA]:
+    out: dict[str, XLA] = {}
+    for n, raw in enumerate((doc or {}).get("xlas", []) if isinstance(doc, dict) else [], start=1):
+        xid = raw.get("id")
+        where = f"xlas[{n}]"
+        ok = True
+        target = raw.get("target")
+        if not isinstance(target, (int, float)) or not 0 <= target <= 100:
+            problems.append(Problem(file=str(path), column=f"{where}.target", value=target,
+                                    rule="an XLA target is a score between 0 and 100"))
+            ok = False
+        if raw.get("experience_type") not in ("CX", "EX", "UX", "PX"):
+            problems.append(Problem(file=str(path), column=f"{where}.experience_type", value=raw.get("experience_type"),
+                                    rule="experience_type must be one of CX, EX, UX, PX"))
+            ok = False
+        indicators = []
+        for k, ind in enumerate(raw.get("indicators") or [], start=1):
+            kind, ref, weight = ind.get("kind"), ind.get("ref"), ind.get("weight")
+            if kind == "x":
+                known = ref in constructs or (ref in items and items[ref].type not in ("text", "likert"))
+            elif kind in ("o", "t"):
+                known = ref in metrics and metrics[ref].source == ("tickets" if kind == "o" else "telemetry")
+            else:
+                known = False
+            if not known:
+                problems.append(Problem(file=str(path), column=f"{where}.indicators[{k}].ref", value=ref,
+                                        rule=f"unknown {kind!s} indicator: an x indicator names a scored item or a construct, "
+                                             "an o/t indicator a tickets/telemetry metric of metrics.yaml"))
+                ok = False
+            if not isinstance(weight, (int, float)) or weight <= 0:
+                problems.append(Problem(file=str(path), column=f"{where}.indicators[{k}].weight", value=weight,
+                                        rule="a weight is a positive number"))
+                ok = False
+            else:
+                indicators.append(Indicator(kind, ref, float(weight)))
+        total = sum(i.weight for i in indicators)
+        if indicators and abs(total - 1) > 1e-9:
+            problems.append(Problem(file=str(path), column=f"{where}.indicators", value=round(total, 6),
+                                    rule=f"the weights of {xid} must sum to 1"))
+            ok = False
+        if not xid or xid in out:
+            problems.append(Problem(file=str(path), column=f"{where}.id", value=xid, rule="XLA ids must be unique and non-empty"))
+            ok = False
+        if ok:
+            out[xid] = XLA(xid, str(raw.get("name", xid)), raw["experience_type"], float(target), tuple(indicators))
+    return out
