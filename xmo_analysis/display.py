@@ -1,0 +1,117 @@
+"""Display objects for the mission notebooks: tables, sentences and key figures as safe HTML.
+
+Every value that comes from the data is escaped with :func:`html.escape`, so a comment, a
+segment name or a backlog title is always text, never markup. Written by hand (rather than
+``DataFrame.to_html``) because reports need per-cell classes for statuses and number formats.
+"""
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+
+STATUS_CLASS = {"met": "st-met", "at risk": "st-risk", "missed": "st-missed", "ok": "st-met",
+                "late": "st-risk", "missing": "st-missed", "suppressed": "st-muted"}
+
+
+def fmt_number(value: Any, digits: int = 1) -> str:
+    """Numbers with thousands separators and fixed decimals; missing as an em dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and digits == 0):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    """A share in [0, 1] as a percentage."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def fmt_p(value: Any) -> str:
+    """A p-value as a reader expects it: '< 0.001' for tiny ones."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+@dataclass
+class Table:
+    """A report table: a caption, columns with labels and formats, escaped cells.
+
+    ``formats`` maps a column to a function value -> text; ``labels`` renames columns for the
+    reader; ``status`` names columns whose values get a coloured badge.
+    """
+
+    frame: pd.DataFrame
+    caption: str | None = None
+    formats: dict[str, Callable[[Any], str]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    status: tuple[str, ...] = ("status",)
+    note: str | None = None
+
+    def _cell(self, col: str, value: Any) -> str:
+        text = self.formats.get(col, fmt_number)(value)
+        safe = html.escape(text)
+        if col in self.status and isinstance(value, str) and value in STATUS_CLASS:
+            return f'<td><span class="badge {STATUS_CLASS[value]}">{safe}</span></td>'
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return f'<td class="num">{safe}</td>' if numeric else f"<td>{safe}</td>"
+
+    def _repr_html_(self) -> str:
+        cols = list(self.frame.columns)
+        head = "".join(f"<th>{html.escape(str(self.labels.get(c, c)))}</th>" for c in cols)
+        body = "".join("<tr>" + "".join(self._cell(c, v) for c, v in zip(cols, row)) + "</tr>"
+                       for row in self.frame.itertuples(index=False, name=None))
+        cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        note = f'<p class="table-note">{html.escape(self.note)}</p>' if self.note else ""
+        return f'<table class="xmo-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}'
+
+    def __repr__(self) -> str:  # plain-text fallback (terminals, tests)
+        return (self.caption + "\n" if self.caption else "") + self.frame.to_string(index=False)
+
+
+@dataclass
+class Text:
+    """A paragraph (or a bulleted list) of plain sentences, escaped."""
+
+    sentences: list[str]
+    bullets: bool = False
+    css: str = "lead"
+
+    def _repr_html_(self) -> str:
+        items = [html.escape(s) for s in self.sentences]
+        if self.bullets:
+            return f'<ul class="{self.css}">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+        return f'<p class="{self.css}">' + " ".join(items) + "</p>"
+
+    def __repr__(self) -> str:
+        return "\n".join(self.sentences)
+
+
+@dataclass
+class Cards:
+    """Key figures as cards: (label, value, detail, status or None)."""
+
+    cards: list[tuple[str, str, str, str | None]]
+
+    def _repr_html_(self) -> str:
+        out = []
+        for label, value, detail, status in self.cards:
+            cls = STATUS_CLASS.get(status or "", "")
+            out.append(f'<div class="card {cls}"><div class="card-label">{html.escape(label)}</div>'
+                       f'<div class="card-value">{html.escape(value)}</div>'
+                       f'<div class="card-detail">{html.escape(detail)}</div></div>')
+        return '<div class="cards">' + "".join(out) + "</div>"
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{label}: {value} ({detail})" for label, value, detail, _ in self.cards)

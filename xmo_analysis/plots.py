@@ -1,0 +1,89 @@
+"""Figures for the reports (seaborn on matplotlib), sized for an A4 page.
+
+Each function returns a closed :class:`matplotlib.figure.Figure`: the notebook shows it once as
+a PNG embedded in the output, and no figure leaks between cells.
+"""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on the scheduler; the inline backend still takes over in kernels
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+PALETTE = {"met": "#2e7d32", "at risk": "#ef8f00", "missed": "#c62828"}
+WIDTH = 7.2  # inches: the text width of an A4 page with 2 cm margins
+
+
+def setup() -> None:
+    """The house style: seaborn's whitegrid, readable fonts, a fixed DPI for identical PNGs."""
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "figure.autolayout": True,
+                         "axes.titleweight": "bold", "axes.titlesize": 11, "svg.hashsalt": "xmo"})
+
+
+def _done(fig):
+    plt.close(fig)
+    return fig
+
+
+def response_rates(table: pd.DataFrame, segment: str) -> plt.Figure:
+    """Share of respondents vs share of the population per segment, with the response rate."""
+    t = table.dropna(subset=["sample_share"])
+    long = t.melt(id_vars=[segment], value_vars=["population_share", "sample_share"], var_name="of", value_name="share")
+    long["of"] = long["of"].map({"population_share": "Population", "sample_share": "Respondents"})
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(t) + 1.2))
+    sns.barplot(long, y=segment, x="share", hue="of", ax=ax, palette=["#9e9e9e", "#1565c0"], orient="h")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set(xlabel="Share of total", ylabel="", title=f"Who answered, by {segment.replace('_', ' ')}")
+    ax.legend(title=None, loc="lower right")
+    return _done(fig)
+
+
+def xla_scores(scores: pd.DataFrame) -> plt.Figure:
+    """Each XLA's score with its 95% CI against its target, coloured by status."""
+    s = scores[~scores["suppressed"]].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.6 * len(s) + 1.2))
+    y = np.arange(len(s))[::-1]
+    for yi, row in zip(y, s.itertuples()):
+        colour = PALETTE.get(row.status, "#555")
+        ax.errorbar(row.score, yi, xerr=[[row.score - row.ci_low], [row.ci_high - row.score]], fmt="o",
+                    color=colour, capsize=4, ms=7)
+        ax.plot([row.target, row.target], [yi - 0.35, yi + 0.35], color="#212121", lw=2)
+    ax.set_yticks(y, [f"{r.xla}\n{r.name}" for r in s.itertuples()])
+    ax.set(xlabel="Score (0-100); bar = target, point = score with 95% CI", title="XLA scores against their targets")
+    lo = min(s["ci_low"].min(), s["target"].min()) - 3
+    hi = max(s["ci_high"].max(), s["target"].max()) + 3
+    ax.set_xlim(lo, hi)
+    return _done(fig)
+
+
+def xla_trend(trend: pd.DataFrame) -> plt.Figure:
+    """Each XLA's score per cycle with its CI band, and its target as a dashed line."""
+    xlas = list(dict.fromkeys(trend["xla"]))
+    fig, axes = plt.subplots(1, len(xlas), figsize=(WIDTH, 2.6), sharey=False)
+    for ax, xid in zip(np.atleast_1d(axes), xlas):
+        t = trend[trend["xla"] == xid]
+        x = np.arange(len(t))
+        ax.fill_between(x, t["ci_low"], t["ci_high"], alpha=0.25, color="#1565c0")
+        ax.plot(x, t["score"], marker="o", color="#1565c0")
+        ax.axhline(t["target"].iloc[0], ls="--", color="#212121", lw=1)
+        ax.set_xticks(x, [c.split("-")[-1] for c in t["cycle"]])
+        ax.set_title(xid, fontsize=9)
+    return _done(fig)
+
+
+def backlog_matrix(ranked: pd.DataFrame) -> plt.Figure:
+    """Open backlog items: RICE against WSJF, coloured by Kano category."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
+    sns.scatterplot(ranked, x="wsjf", y="rice", hue="kano", style="lifted", s=70, ax=ax)
+    for row in ranked.head(5).itertuples():
+        ax.annotate(row.item_id, (row.wsjf, row.rice), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set(xlabel="WSJF", ylabel="RICE", title="Open backlog: value for effort (top 5 labelled)")
+    ax.legend(fontsize=7, loc="upper left")
+    return _done(fig)
+
+
+setup()

@@ -1,0 +1,152 @@
+"""XLA scoring: survey, operational and telemetry indicators combined into each ambition's score.
+
+Every indicator is put on 0-100:
+
+- **X** (survey): the per-response score of STATISTICS.md rescaled to 0-100 — NPS/happiness
+  ``(points + 100) / 2``, CSAT top-2-box ``x 100``, CES ``100 (x - 1) / 6``, a Likert construct
+  ``100 (mean - min) / (max - min)``.
+- **O** and **T** (operations, telemetry): attainment of the metric's target,
+  ``100 min(1, value / target)`` when higher is better, ``100 min(1, target / value)`` when lower is.
+
+The XLA score is ``sum(weight x indicator score)``. Its uncertainty comes from the survey part:
+each response's X indicators are combined into one per-response composite (weights renormalised
+over the indicators it answered), so the XLA score is the mean of
+``W_x * composite + sum(w_ot * attainment)`` over responses (O/T data are complete records,
+treated as known), and its CI, test and status follow from :func:`~xmo_analysis.gaps.gap`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .gaps import gap
+from .params import Metric, Params
+from .privacy import small_groups
+from .scores import csat_points, likert_points, nps_points
+
+
+def x_points(responses: pd.DataFrame, params: Params, ref: str) -> np.ndarray:
+    """Per-response 0-100 score of an X indicator (an item id or a construct name)."""
+    constructs = params.constructs()
+    if ref in constructs:
+        items = constructs[ref]
+        return likert_points(responses[[i.id for i in items]], items[0].scale,
+                             reverse=[i.id for i in items if i.reverse])
+    item = params.items[ref]
+    x = responses[ref]
+    if item.type in ("nps", "happiness"):
+        return (nps_points(x) + 100) / 2
+    if item.type == "csat":
+        return 100 * csat_points(x)
+    lo, hi = item.scale
+    return 100 * (x.to_numpy(dtype=float, na_value=np.nan) - lo) / (hi - lo)
+
+
+def metric_value(frame: pd.DataFrame, metric: Metric) -> float:
+    """Aggregate one O/T metric over the rows given (mean, median, p90 or rate)."""
+    x = pd.to_numeric(frame[metric.column], errors="coerce").astype(float).dropna()
+    if x.empty:
+        return float("nan")
+    if metric.aggregation in ("mean", "rate"):
+        return float(x.mean())
+    if metric.aggregation == "median":
+        return float(x.median())
+    return float(np.quantile(x, 0.9))  # p90, numpy's default linear interpolation (R type 7)
+
+
+def attainment(value: float, metric: Metric) -> float:
+    """0-100 attainment of the metric's target (100 = target met or beaten)."""
+    if np.isnan(value):
+        return float("nan")
+    if metric.higher_is_better:
+        return float(100 * min(1.0, value / metric.target))
+    return float(100 * min(1.0, metric.target / value)) if value > 0 else 100.0
+
+
+def indicator_table(data, params: Params, cycle: str | None = None) -> pd.DataFrame:
+    """Every O/T metric of the cycle: value, unit, target, direction and attainment."""
+    cycle = cycle or data.cycle
+    rows = []
+    for m in params.metrics.values():
+        frame = getattr(data, m.source)
+        value = metric_value(frame[frame["cycle"] == cycle], m)
+        rows.append({"metric": m.id, "label": m.label, "source": m.source, "value": value, "unit": m.unit,
+                     "target": m.target, "better": m.direction, "attainment": attainment(value, m)})
+    return pd.DataFrame(rows)
+
+
+def ot_part(sources: dict[str, pd.DataFrame], params: Params, xla,
+             segment: tuple[str, str] | None) -> tuple[float, dict]:
+    part, detail = 0.0, {}
+    for ind in xla.indicators:
+        if ind.kind == "x":
+            continue
+        m = params.metrics[ind.ref]
+        frame = sources[m.source]
+        if segment is not None and segment[0] in frame:
+            frame = frame[frame[segment[0]] == segment[1]]
+        a = attainment(metric_value(frame, m), m)
+        detail[ind.ref] = a
+        part += ind.weight * (0.0 if np.isnan(a) else a)
+    return part, detail
+
+
+def xla_points(responses: pd.DataFrame, params: Params, xla, ot_part: float) -> np.ndarray:
+    """Per-response variable whose mean is the XLA score (see the module docstring)."""
+    xs = [(ind.weight, x_points(responses, params, ind.ref)) for ind in xla.indicators if ind.kind == "x"]
+    w_x = sum(w for w, _ in xs)
+    if not xs:
+        return np.full(len(responses), ot_part)
+    values = np.column_stack([v for _, v in xs])
+    weights = np.array([w for w, _ in xs])
+    answered = ~np.isnan(values)
+    wsum = (answered * weights).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        composite = np.where(wsum > 0, np.nansum(values * weights, axis=1) / wsum, np.nan)
+    return w_x * composite + ot_part
+
+
+def xla_scores(data, params: Params | None = None, cycle: str | None = None, by: str | None = None,
+               weights=None, min_n: int | None = None) -> pd.DataFrame:
+    """Score, CI, gap and status of every XLA for a cycle, overall or by one segment column.
+
+    Segments with fewer than ``min_n`` respondents (default: params' minimum group size), and
+    their complement when only one is small, keep only their name and are flagged ``suppressed``.
+    O/T indicators use the segment's own tickets/telemetry when those carry the segment column,
+    otherwise the organisation's.
+    """
+    params = params or data.params
+    cycle = cycle or data.cycle
+    min_n = params.min_group_size if min_n is None else min_n
+    resp = data.responses[data.responses["cycle"] == cycle]
+    groups = [(None, resp)] if by is None else [(lvl, g) for lvl, g in resp.groupby(by, sort=True)]
+    counts = pd.Series({lvl: len(g) for lvl, g in groups})
+    hidden = small_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
+    # The cycle's O/T rows, cut once: telemetry has over a million rows.
+    sources = {}
+    for name in ("tickets", "telemetry"):
+        frame = getattr(data, name)
+        sources[name] = frame.loc[frame["cycle"] == cycle]
+    rows = []
+    for lvl, g in groups:
+        for xla in params.xlas.values():
+            row = {"xla": xla.id, "name": xla.name, "target": xla.target, "n": len(g)}
+            if by is not None:
+                row = {"segment": lvl, **row}
+            if hidden[lvl]:
+                rows.append({**row, "suppressed": True})
+                continue
+            ot, detail = ot_part(sources, params, xla, None if by is None else (by, lvl))
+            w = None if weights is None else np.asarray(weights)[resp.index.get_indexer(g.index)]
+            res = gap(xla_points(g, params, xla, ot), xla.target, weights=w)
+            rows.append({**row, "score": res.value, "ci_low": res.estimate.ci_low, "ci_high": res.estimate.ci_high,
+                         "gap": res.gap, "p_meets": res.p_value, "status": res.status, "n": res.n,
+                         "suppressed": False})
+    return pd.DataFrame(rows)
+
+
+def xla_trend(data, params: Params | None = None) -> pd.DataFrame:
+    """:func:`xla_scores` for every cycle up to the current one, oldest first, with a ``cycle`` column."""
+    params = params or data.params
+    frames = [xla_scores(data, params, cycle=c).assign(cycle=c) for c in params.cycles_up_to(data.cycle)]
+    return pd.concat(frames, ignore_index=True)
