@@ -1,9 +1,12 @@
 """Figures for the reports (seaborn on matplotlib), sized for an A4 page.
 
-Each function returns a closed :class:`matplotlib.figure.Figure`: the notebook shows it once as
-a PNG embedded in the output, and no figure leaks between cells.
+Each function returns a :class:`Chart`: a closed matplotlib figure that shows itself as one PNG
+embedded in the notebook's output (whatever matplotlib backend the kernel runs), so no figure
+leaks between cells and the rendered reports need no network.
 """
 from __future__ import annotations
+
+import io
 
 import matplotlib
 
@@ -24,12 +27,28 @@ def setup() -> None:
                          "axes.titleweight": "bold", "axes.titlesize": 11, "svg.hashsalt": "xmo"})
 
 
-def _done(fig):
+class Chart:
+    """A finished figure; ``figure`` is the matplotlib Figure for further use."""
+
+    def __init__(self, figure):
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        # No timestamp in the PNG: the same data give the same bytes.
+        self.figure.savefig(buf, format="png", metadata={"Software": None})
+        return buf.getvalue()
+
+    def __repr__(self) -> str:
+        return f"<Chart: {self.figure.axes[0].get_title() if self.figure.axes else ''}>"
+
+
+def _done(fig) -> Chart:
     plt.close(fig)
-    return fig
+    return Chart(fig)
 
 
-def response_rates(table: pd.DataFrame, segment: str) -> plt.Figure:
+def response_rates(table: pd.DataFrame, segment: str) -> Chart:
     """Share of respondents vs share of the population per segment, with the response rate."""
     t = table.dropna(subset=["sample_share"])
     long = t.melt(id_vars=[segment], value_vars=["population_share", "sample_share"], var_name="of", value_name="share")
@@ -42,7 +61,7 @@ def response_rates(table: pd.DataFrame, segment: str) -> plt.Figure:
     return _done(fig)
 
 
-def xla_scores(scores: pd.DataFrame) -> plt.Figure:
+def xla_scores(scores: pd.DataFrame) -> Chart:
     """Each XLA's score with its 95% CI against its target, coloured by status."""
     s = scores[~scores["suppressed"]].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.6 * len(s) + 1.2))
@@ -60,7 +79,7 @@ def xla_scores(scores: pd.DataFrame) -> plt.Figure:
     return _done(fig)
 
 
-def xla_trend(trend: pd.DataFrame) -> plt.Figure:
+def xla_trend(trend: pd.DataFrame) -> Chart:
     """Each XLA's score per cycle with its CI band, and its target as a dashed line."""
     xlas = list(dict.fromkeys(trend["xla"]))
     fig, axes = plt.subplots(1, len(xlas), figsize=(WIDTH, 2.6), sharey=False)
@@ -75,7 +94,7 @@ def xla_trend(trend: pd.DataFrame) -> plt.Figure:
     return _done(fig)
 
 
-def backlog_matrix(ranked: pd.DataFrame) -> plt.Figure:
+def backlog_matrix(ranked: pd.DataFrame) -> Chart:
     """Open backlog items: RICE against WSJF, coloured by Kano category."""
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
     sns.scatterplot(ranked, x="wsjf", y="rice", hue="kano", style="lifted", s=70, ax=ax)
