@@ -104,13 +104,16 @@ def write_pdf(page: str, path: Path) -> Path:
     """Print the report page to an A4 PDF with WeasyPrint (no network: images are data URIs)."""
     import weasyprint
 
-    def no_fetch(url, *args, **kwargs):
-        if url.startswith("data:"):
-            return weasyprint.default_url_fetcher(url, *args, **kwargs)
-        raise ValueError(f"report tried to fetch {url!r}; reports must be self-contained")
+    if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint >= 66: a fetcher object with allowed protocols
+        fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
+    else:
+        def fetcher(url, *args, **kwargs):
+            if url.startswith("data:"):
+                return weasyprint.default_url_fetcher(url, *args, **kwargs)
+            raise ValueError(f"report tried to fetch {url!r}; reports must be self-contained")
 
     try:
-        weasyprint.HTML(string=page, url_fetcher=no_fetch).write_pdf(path)
+        weasyprint.HTML(string=page, url_fetcher=fetcher).write_pdf(path)
     except Exception as exc:  # WeasyPrint raises assorted errors
         raise RenderError(f"PDF rendering of {path.name} failed: {exc}") from exc
     return path

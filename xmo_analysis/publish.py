@@ -1,0 +1,127 @@
+"""Publishing: versioned report folders, their manifests, the lock and the portal page.
+
+``reports/<cycle>/v<N>/`` is created by one ``os.rename`` of a fully written staging folder,
+under a file lock, so a version is either complete or absent; existing versions are never
+rewritten. ``reports/index.html`` is rewritten atomically (temporary file + ``os.replace``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .exceptions import LockTimeout
+
+VERSION_DIR = re.compile(r"^v(\d+)$")
+MISSION_TITLES = {"1_measures": "Managing experience measures", "2_findings": "Interpret and action findings",
+                  "3_manage": "Manage experience"}
+
+
+def lock(reports: Path, timeout: float = 600) -> FileLock:
+    """The reports folder's lock; raise :class:`LockTimeout` when it cannot be had in time."""
+    reports.mkdir(parents=True, exist_ok=True)
+    fl = FileLock(str(reports / ".xmo.lock"), timeout=timeout)
+    try:
+        fl.acquire()
+    except Timeout as exc:
+        raise LockTimeout(f"another run holds {reports / '.xmo.lock'} for more than {timeout:.0f} s; "
+                          "try again when it has finished") from exc
+    return fl
+
+
+def versions(reports: Path, cycle: str) -> list[int]:
+    """Published version numbers of a cycle, ascending."""
+    folder = reports / cycle
+    if not folder.is_dir():
+        return []
+    return sorted(int(m.group(1)) for p in folder.iterdir() if p.is_dir() and (m := VERSION_DIR.match(p.name)))
+
+
+def latest_manifest(reports: Path, cycle: str) -> dict | None:
+    vs = versions(reports, cycle)
+    if not vs:
+        return None
+    try:
+        return json.loads((reports / cycle / f"v{vs[-1]}" / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def publish(staging: Path, reports: Path, cycle: str, manifest: dict) -> tuple[int, Path]:
+    """Move a complete staging folder to the next version of ``cycle``. Call under :func:`lock`."""
+    number = (versions(reports, cycle) or [0])[-1] + 1
+    manifest = {**manifest, "version": number, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    write_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    target = reports / cycle / f"v{number}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(staging, target)  # atomic on one file system; fails rather than overwrite
+    write_portal(reports)
+    return number, target
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def catalogue(reports: Path) -> list[dict]:
+    """Every published version, newest cycle first: cycle, version, time, renderer, files."""
+    rows = []
+    if not reports.is_dir():
+        return rows
+    for cycle_dir in sorted((p for p in reports.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+                             and p.name != "failed"), key=lambda p: p.name, reverse=True):
+        for v in reversed(versions(reports, cycle_dir.name)):
+            folder = cycle_dir / f"v{v}"
+            try:
+                m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                m = {}
+            rows.append({"cycle": cycle_dir.name, "version": v, "path": folder,
+                         "published_at": m.get("published_at", ""), "renderer": m.get("renderer", {}).get("name", ""),
+                         "status": m.get("status", "unknown"), "missions": sorted(p.stem for p in folder.glob("*.html"))})
+    return rows
+
+
+def write_portal(reports: Path) -> Path:
+    """Rewrite ``reports/index.html``: every cycle and version with links to its reports."""
+    e = html.escape
+    rows = []
+    for r in catalogue(reports):
+        links = " ".join(
+            f'<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.html">{e(MISSION_TITLES.get(m, m))}</a> '
+            f'(<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.pdf">PDF</a>)<br>' for m in r["missions"])
+        rows.append(f"<tr><td>{e(r['cycle'])}</td><td>v{r['version']}</td><td>{e(r['published_at'])}</td>"
+                    f"<td>{links}</td><td>{e(r['renderer'])}</td></tr>")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Experience reports</title>
+<style>
+body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 32px auto; max-width: 980px; color: #212121; }}
+h1 {{ color: #1565c0; }} table {{ border-collapse: collapse; width: 100%; font-size: 10pt; }}
+th {{ text-align: left; border-bottom: 2px solid #212121; padding: 6px; }}
+td {{ border-bottom: 1px solid #e0e0e0; padding: 6px; vertical-align: top; }} a {{ color: #1565c0; }}
+</style></head><body>
+<h1>Experience reports</h1>
+<p>Every published cycle and version, newest first. Each version is immutable; a new version is
+published only when its inputs, parameters or code changed.</p>
+<table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports</th><th>Renderer</th></tr></thead>
+<tbody>{''.join(rows) or '<tr><td colspan="5">No reports yet.</td></tr>'}</tbody></table>
+</body></html>
+"""
+    path = reports / "index.html"
+    write_atomic(path, page)
+    return path
