@@ -65,7 +65,10 @@ class Table:
         if col in self.status and isinstance(value, str) and value in STATUS_CLASS:
             return f'<td><span class="badge {STATUS_CLASS[value]}">{safe}</span></td>'
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return f'<td class="num">{safe}</td>' if numeric else f"<td>{safe}</td>"
+        if numeric:
+            return f'<td class="num">{safe}</td>'
+        # Short codes (ids, statuses) never wrap, leaving the width to titles and names.
+        return f'<td class="nw">{safe}</td>' if len(text) <= 14 else f"<td>{safe}</td>"
 
     def _repr_html_(self) -> str:
         cols = list(self.frame.columns)

@@ -97,7 +97,8 @@ def xla_trend(trend: pd.DataFrame) -> Chart:
 def backlog_matrix(ranked: pd.DataFrame) -> Chart:
     """Open backlog items: RICE against WSJF, coloured by Kano category."""
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
-    sns.scatterplot(ranked, x="wsjf", y="rice", hue="kano", style="lifted", s=70, ax=ax)
+    shown = ranked.assign(gap=ranked["lifted"].map({True: "serves a missed/at-risk XLA", False: "other"}))
+    sns.scatterplot(shown, x="wsjf", y="rice", hue="kano", style="gap", s=70, ax=ax)
     for row in ranked.head(5).itertuples():
         ax.annotate(row.item_id, (row.wsjf, row.rice), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set(xlabel="WSJF", ylabel="RICE", title="Open backlog: value for effort (top 5 labelled)")

@@ -153,7 +153,9 @@ def gaps_by(data: CycleData, by: str) -> Table:
     status = s.pivot(index="segment", columns="xla", values="status")
     t = pd.DataFrame({by: wide.index.astype(str), "n": [int(v) if not s.loc[s.segment == k, "suppressed"].iloc[0]
                                                         else f"< {data.params.min_group_size}" for k, v in n.items()]})
-    for xid in wide.columns:
+    order = [x for x in data.params.xlas if x in wide.columns]
+    wide = wide[order]
+    for xid in order:
         t[xid] = [None if pd.isna(g) else f"{g:+.1f} ({st})" for g, st in zip(wide[xid], status[xid])]
     return Table(t, caption=f"Gap to target by {by.replace('_', ' ')} (points; status in brackets)",
                  formats={c: (lambda v: "hidden" if v is None else str(v)) for c in wide.columns})
@@ -219,11 +221,13 @@ def trend(data: CycleData):
     return plots.xla_trend(xla_trend(data))
 
 
-def backlog(data: CycleData, by: str = "rice", top: int = 15) -> tuple[Table, object]:
+def backlog(data: CycleData, by: str = "rice", top: int = 12) -> tuple[Table, object]:
     """The open backlog ranked by RICE (or WSJF), lifted where it serves a missed or at-risk XLA."""
     status = dict(zip(*xla_scores(data)[["xla", "status"]].T.values))
     ranked = prioritise(data.backlog, by=by, xla_status=status)
-    t = ranked[["rank", "item_id", "title", "xla", "kano", "status", "owner", "rice", "wsjf", "lifted"]].head(top)
+    ranked["item"] = ranked["item_id"] + " " + ranked["title"]
+    ranked["created"] = ranked["created"].dt.strftime("%Y-%m-%d")
+    t = ranked[["rank", "item", "xla", "kano", "status", "owner", "created", "rice", "wsjf", "lifted"]].head(top)
     return (Table(t, caption=f"Improvement backlog, ranked by {by.upper()} (top {min(top, len(ranked))} of {len(ranked)} open)",
                   formats={"rice": lambda v: fmt_number(v, 0), "wsjf": F2, "rank": lambda v: fmt_number(v, 0)},
                   status=(), labels={"lifted": "serves a gap"},
