@@ -24,6 +24,10 @@ class Comparison:
     p_value: float
     method: str
 
+    def __post_init__(self) -> None:
+        for name in ("diff", "se", "ci_low", "ci_high", "statistic", "df", "p_value"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
     def to_dict(self) -> dict:
         return asdict(self)
 
