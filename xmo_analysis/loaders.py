@@ -172,9 +172,9 @@ def _cross_checks(frames, params: Params, cycles: list[str], files: dict[str, st
         c = params.cycles[cid]
         rows = r[(r["cycle"] == cid) & ((r["submitted_at"] < pd.Timestamp(c.start))
                                         | (r["submitted_at"] >= pd.Timestamp(c.end) + pd.Timedelta(days=1)))]
-        for rec in rows.head(50).itertuples():
-            out.append(Problem(file=files["responses"], row=int(getattr(rec, ROW)), column="submitted_at",
-                               value=str(rec.submitted_at), rule=f"outside cycle {cid} ({c.start} to {c.end})"))
+        for row, stamp in zip(rows[ROW].head(200), rows["submitted_at"].head(200)):
+            out.append(Problem(file=files["responses"], row=int(row), column="submitted_at",
+                               value=str(stamp), rule=f"outside cycle {cid} ({c.start} to {c.end})"))
     pop = frames["population"]
     current = r[r["cycle"].isin(cycles)]
     for seg in params.population_segments:
