@@ -97,7 +97,9 @@ def html_page(nb, title: str, footer: str = "") -> str:
 
 
 def _css_string(text: str) -> str:
-    return '"' + re.sub(r'["\\\n]', " ", text) + '"'
+    """A CSS string literal that cannot close the string or the <style> element it sits in."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n' else ch for ch in text)
+    return f'"{escaped}"'
 
 
 def write_pdf(page: str, path: Path) -> Path:

@@ -1,0 +1,141 @@
+"""Renderers: nbconvert + WeasyPrint page, and the Quarto CLI wrapper (stand-in and real)."""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from pypdf import PdfReader
+
+from xmo_analysis.exceptions import ConfigError, RenderError
+from xmo_analysis.render import choose, html_page, render, render_quarto
+
+STAND_IN = textwrap.dedent('''\
+    #!{python}
+    """Stand-in for the Quarto CLI: checks its arguments, writes what Quarto would."""
+    import os, sys, json
+    from pathlib import Path
+    args = sys.argv[1:]
+    log = os.environ.get("QUARTO_STANDIN_LOG")
+    if log:
+        with open(log, "a") as fh:
+            fh.write(json.dumps({{"args": args, "cwd": os.getcwd()}}) + "\\n")
+    if args == ["--version"]:
+        print("1.6.40")
+        sys.exit(0)
+    assert args[0] == "render", args
+    src = Path(args[1])
+    assert src.suffix == ".ipynb" and src.exists() and not src.is_absolute(), args
+    to = args[args.index("--to") + 1]
+    assert to in ("html", "typst"), args
+    assert "echo:false" in args, args
+    mode = os.environ.get("QUARTO_STANDIN_MODE", "ok")
+    if mode == "silent":
+        sys.exit(0)  # exit 0 without output: the wrapper must notice
+    if mode == "fail":
+        print("ERROR: render failed", file=sys.stderr)
+        sys.exit(1)
+    if to == "html":
+        src.with_suffix(".html").write_text("<html><body><h1>quarto</h1></body></html>")
+    else:
+        src.with_suffix(".pdf").write_bytes(b"%PDF-1.4\\n%stand-in\\n%%EOF\\n")
+    ''')
+
+
+@pytest.fixture
+def executed(tmp_path) -> Path:
+    nb = new_notebook(cells=[
+        new_markdown_cell("## A section\n\nOne sentence of purpose."),
+        new_code_cell("secret_code_marker = 1", metadata={"tags": ["parameters"]}),
+        new_code_cell("show()", outputs=[new_output("execute_result", data={
+            "text/html": "<table class='xmo-table'><tr><td>&lt;script&gt;x&lt;/script&gt;</td></tr></table>",
+            "text/plain": "table"}, execution_count=1)]),
+    ], metadata={"kernelspec": {"name": "xmo-analysis", "display_name": "x", "language": "python"}})
+    path = tmp_path / "1_measures.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def quarto_on_path(tmp_path, monkeypatch) -> Path:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "quarto"
+    exe.write_text(STAND_IN.format(python=sys.executable))
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "quarto.log"
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("QUARTO_STANDIN_LOG", str(log))
+    return log
+
+
+def test_nbconvert_page_hides_code_and_is_self_contained(executed, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    r = render(executed, out, "Report <2026-Q4>", "nbconvert", footer="footer & co")
+    page = r.html.read_text()
+    assert "secret_code_marker" not in page and "show()" not in page
+    assert "A section" in page and "&lt;script&gt;x&lt;/script&gt;" in page and "<script" not in page
+    assert "Report &lt;2026-Q4&gt;" in page and "footer &amp; co" in page
+    assert "http://" not in page and "https://" not in page
+    reader = PdfReader(r.pdf)
+    assert len(reader.pages) >= 1
+    assert "A section" in reader.pages[0].extract_text()
+    assert r.renderer == "nbconvert"
+
+
+def test_auto_picks_quarto_only_when_on_path(quarto_on_path, monkeypatch):
+    assert choose("auto") == "quarto"
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert choose("auto") == "nbconvert"
+    with pytest.raises(ConfigError, match="quarto executable is not on PATH"):
+        choose("quarto")
+    with pytest.raises(ConfigError, match="must be one of"):
+        choose("latex")
+
+
+def test_quarto_wrapper_arguments_and_outputs(executed, quarto_on_path, tmp_path):
+    import json
+    out = tmp_path / "out"
+    out.mkdir()
+    r = render(executed, out, "T", "quarto")
+    assert r.html == out / "1_measures.html" and r.pdf == out / "1_measures.pdf"
+    assert r.pdf.read_bytes().startswith(b"%PDF") and r.version == "1.6.40"
+    calls = [json.loads(line) for line in quarto_on_path.read_text().splitlines()]
+    renders = [c for c in calls if c["args"][0] == "render"]
+    assert [c["args"][:4] for c in renders] == [["render", "1_measures.ipynb", "--to", "html"],
+                                                ["render", "1_measures.ipynb", "--to", "typst"]]
+    # rendered in temporary folders, never next to the executed notebook
+    assert all(Path(c["cwd"]) != executed.parent for c in renders)
+    assert not (executed.parent / "1_measures.html").exists()
+
+
+@pytest.mark.parametrize("mode,match", [("silent", "no .html written"), ("fail", "exit 1")])
+def test_quarto_failures_are_detected(executed, quarto_on_path, tmp_path, monkeypatch, mode, match):
+    monkeypatch.setenv("QUARTO_STANDIN_MODE", mode)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RenderError, match=match):
+        render_quarto(executed, out)
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="the real quarto CLI is not installed here")
+def test_real_quarto(executed, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    html_path, pdf_path = render_quarto(executed, out)
+    assert "A section" in html_path.read_text()
+    assert len(PdfReader(pdf_path).pages) >= 1
+
+
+def test_html_page_escapes_title():
+    nb = new_notebook(cells=[new_markdown_cell("text")])
+    page = html_page(nb, '<img src=x onerror=alert(1)>"')
+    assert "<img src=x" not in page
