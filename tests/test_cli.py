@@ -1,0 +1,51 @@
+"""The xmo CLI: help with examples, one-line errors, documented exit codes."""
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from xmo_analysis.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["demo", "validate", "run", "list"])
+def test_every_command_has_help_with_an_example(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "xmo " + command in result.output
+
+
+def test_validate_ok_and_list_empty(demo_project):
+    ok = runner.invoke(app, ["validate", "--cycle", "2026-Q4", "--project", str(demo_project)])
+    assert ok.exit_code == 0, ok.output
+    assert "2026-Q4: valid" in ok.output
+    listed = runner.invoke(app, ["list", "--project", str(demo_project)])
+    assert listed.exit_code == 0 and "No reports published yet" in listed.output
+
+
+def test_invalid_input_exit_2_without_traceback(project):
+    path = project / "data/demo/responses.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("csat")] = "9"
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["validate", "--cycle", "2026-Q4", "--project", str(project)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "row 2, column 'csat'" in result.output and "1 to 5" in result.output
+
+
+def test_bad_cycle_id_exit_2(demo_project):
+    result = runner.invoke(app, ["run", "--cycle", "../../etc", "--project", str(demo_project)])
+    assert result.exit_code == 2 and "cycle id" in result.output
+
+
+def test_demo_command_writes_data(tmp_path):
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "d"), "--scale", "0.02", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "d" / "responses.csv").exists()
+    bad = runner.invoke(app, ["demo", "--out", str(tmp_path / "e"), "--scale", "0"])
+    assert bad.exit_code == 2

@@ -1,0 +1,173 @@
+"""The cycle runner end to end: a real (small) demo cycle executed, rendered and published."""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+from xmo_analysis.exceptions import ConfigError, ExecutionError, InputError
+from xmo_analysis.loaders import sha256_path
+from xmo_analysis.runner import MISSIONS, run_cycle
+
+pytestmark = pytest.mark.slow
+
+
+class _Refs(HTMLParser):
+    """Collects every URL the page would fetch or link to, and any <script>."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls, self.scripts = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.scripts += tag == "script"
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.urls.append(value)
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): sha256_path(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith(".lock")}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    from conftest import make_project
+    project = make_project(tmp_path_factory.mktemp("e2e") / "project")
+    first = run_cycle(project, "2026-Q4")
+    return project, first
+
+
+def test_publishes_a_complete_version(published):
+    project, result = published
+    assert result.status == "published" and result.version == 1
+    folder = project / "reports" / "2026-Q4" / "v1"
+    assert result.path == folder
+    for m in MISSIONS:
+        for suffix in (".ipynb", ".html", ".pdf"):
+            assert (folder / f"{m}{suffix}").stat().st_size > 0, (m, suffix)
+    assert (project / "reports" / "index.html").exists()
+    assert not list((project / "reports").glob(".staging-*"))
+
+
+def test_html_has_no_code_and_fetches_nothing(published):
+    project, _ = published
+    folder = project / "reports" / "2026-Q4" / "v1"
+    for m in MISSIONS:
+        page = (folder / f"{m}.html").read_text(encoding="utf-8")
+        src = nbformat.read(project / "notebooks" / f"{m}.ipynb", as_version=4)
+        for cell in src.cells:
+            if cell.cell_type == "code":
+                for line in cell.source.splitlines():
+                    assert line.strip() not in page or len(line.strip()) < 12, (m, line)
+        refs = _Refs()
+        refs.feed(page)
+        assert refs.scripts == 0, m
+        assert all(u.startswith(("data:", "#")) for u in refs.urls), (m, refs.urls)
+        assert "Experience report, 2026 Q4" in page
+        assert 'class="xmo-table"' in page and "data:image/png;base64," in page
+
+
+def test_pdfs_have_pages_with_the_report(published):
+    project, _ = published
+    folder = project / "reports" / "2026-Q4" / "v1"
+    expected = {"1_measures": "Data inventory", "2_findings": "experience gap", "3_manage": "Executive summary"}
+    for m, text in expected.items():
+        reader = PdfReader(folder / f"{m}.pdf")
+        assert len(reader.pages) >= 1
+        assert text in " ".join(p.extract_text() for p in reader.pages)
+        assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4 portrait, in points
+
+
+def test_manifest_hashes_match_inputs(published):
+    project, _ = published
+    manifest = json.loads((project / "reports" / "2026-Q4" / "v1" / "manifest.json").read_text())
+    assert manifest["status"] == "published" and manifest["version"] == 1 and manifest["cycle"] == "2026-Q4"
+    assert set(manifest["inputs"]) == {"data/demo/responses.csv", "data/demo/tickets.parquet", "data/demo/telemetry",
+                                       "data/demo/population.csv", "data/demo/backlog.csv"}
+    for rel, digest in manifest["inputs"].items():
+        assert sha256_path(project / rel) == digest, rel
+    for rel, digest in manifest["params"].items():
+        assert sha256_path(project / rel) == digest, rel
+    assert "params/ambitions.yaml" in manifest["params"]
+    assert manifest["parameters"]["cycle"] == "2026-Q4"
+    assert manifest["renderer"]["name"] == "nbconvert" and "weasyprint" in manifest["renderer"]["version"]
+    assert {"pandas", "papermill", "xmo-analysis"} <= set(manifest["packages"])
+    assert set(manifest["git"]) == {"commit", "dirty"}
+    assert all(v >= 0 for v in manifest["timings_s"].values())
+
+
+def test_executed_notebooks_hold_no_respondent_rows(published):
+    project, _ = published
+    for m in MISSIONS:
+        text = (project / "reports" / "2026-Q4" / "v1" / f"{m}.ipynb").read_text()
+        assert not re.search(r"\bR0\d{5}\b", text), m  # response ids
+        assert not re.search(r"\bE0\d{4}\b", text), m  # respondent ids
+
+
+def test_second_run_is_up_to_date_and_force_publishes(published):
+    project, _ = published
+    reports = project / "reports"
+    before = _snapshot(reports)
+    again = run_cycle(project, "2026-Q4")
+    assert again.status == "up to date" and again.version == 1
+    assert _snapshot(reports) == before
+    forced = run_cycle(project, "2026-Q4", force=True)
+    assert forced.status == "published" and forced.version == 2
+    after = _snapshot(reports)
+    # v1 untouched, byte for byte
+    assert {k: v for k, v in after.items() if k.startswith("2026-Q4/v1/")} == \
+           {k: v for k, v in before.items() if k.startswith("2026-Q4/v1/")}
+    assert "2026-Q4/v2" in (reports / "index.html").read_text()
+
+
+def test_changed_input_publishes_new_version(project):
+    first = run_cycle(project, "2026-Q4")
+    path = project / "data/demo/backlog.csv"
+    path.write_text(path.read_text().replace("Survey results shared back", "Results shared back"))
+    second = run_cycle(project, "2026-Q4")
+    assert (first.version, second.version, second.status) == (1, 2, "published")
+
+
+def test_invalid_input_publishes_nothing(project):
+    path = project / "data/demo/population.csv"
+    path.write_text(path.read_text().replace(",", ";"))
+    with pytest.raises(InputError) as err:
+        run_cycle(project, "2026-Q4")
+    assert err.value.exit_code == 2 and "population.csv" in str(err.value)
+    assert not (project / "reports").exists() or not any((project / "reports").iterdir())
+
+
+def test_parameter_mismatch_is_an_error(project):
+    path = project / "notebooks" / "2_findings.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    params.source = params.source.replace('output_dir = None', 'output_dir = None\nthreshold = 3').replace(
+        'project_dir = ".."\n', "")
+    nbformat.write(nb, path)
+    with pytest.raises(ConfigError) as err:
+        run_cycle(project, "2026-Q4")
+    text = str(err.value)
+    assert "threshold" in text and "project_dir" in text and err.value.exit_code == 2
+    assert not list((project / "reports").glob("2026-Q4/v*"))
+
+
+def test_failing_cell_keeps_failed_notebook_and_publishes_nothing(project):
+    path = project / "notebooks" / "1_measures.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(5, nbformat.v4.new_code_cell('raise RuntimeError("boom in mission 1")'))
+    nbformat.write(nb, path)
+    with pytest.raises(ExecutionError) as err:
+        run_cycle(project, "2026-Q4")
+    assert err.value.exit_code == 1 and err.value.mission == "1_measures"
+    assert "RuntimeError" in str(err.value) and "boom in mission 1" in str(err.value)
+    failed = list((project / "reports" / "failed").glob("2026-Q4-*/1_measures.ipynb"))
+    assert len(failed) == 1
+    assert not list((project / "reports").glob("2026-Q4/v*"))
+    assert not list((project / "reports").glob(".staging-*"))
