@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import shutil
 import subprocess
 import tempfile
