@@ -1,11 +1,7 @@
 """Renderers: nbconvert + WeasyPrint page, and the Quarto CLI wrapper (stand-in and real)."""
 from __future__ import annotations
 
-import os
 import shutil
-import stat
-import sys
-import textwrap
 from pathlib import Path
 
 import nbformat
@@ -15,38 +11,6 @@ from pypdf import PdfReader
 
 from xmo_analysis.exceptions import ConfigError, RenderError
 from xmo_analysis.render import choose, html_page, render, render_quarto
-
-STAND_IN = textwrap.dedent('''\
-    #!{python}
-    """Stand-in for the Quarto CLI: checks its arguments, writes what Quarto would."""
-    import os, sys, json
-    from pathlib import Path
-    args = sys.argv[1:]
-    log = os.environ.get("QUARTO_STANDIN_LOG")
-    if log:
-        with open(log, "a") as fh:
-            fh.write(json.dumps({{"args": args, "cwd": os.getcwd()}}) + "\\n")
-    if args == ["--version"]:
-        print("1.6.40")
-        sys.exit(0)
-    assert args[0] == "render", args
-    src = Path(args[1])
-    assert src.suffix == ".ipynb" and src.exists() and not src.is_absolute(), args
-    to = args[args.index("--to") + 1]
-    assert to in ("html", "typst"), args
-    assert "echo:false" in args, args
-    mode = os.environ.get("QUARTO_STANDIN_MODE", "ok")
-    if mode == "silent":
-        sys.exit(0)  # exit 0 without output: the wrapper must notice
-    if mode == "fail":
-        print("ERROR: render failed", file=sys.stderr)
-        sys.exit(1)
-    if to == "html":
-        src.with_suffix(".html").write_text("<html><body><h1>quarto</h1></body></html>")
-    else:
-        src.with_suffix(".pdf").write_bytes(b"%PDF-1.4\\n%stand-in\\n%%EOF\\n")
-    ''')
-
 
 @pytest.fixture
 def executed(tmp_path) -> Path:
@@ -60,19 +24,6 @@ def executed(tmp_path) -> Path:
     path = tmp_path / "1_measures.ipynb"
     nbformat.write(nb, path)
     return path
-
-
-@pytest.fixture
-def quarto_on_path(tmp_path, monkeypatch) -> Path:
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    exe = bindir / "quarto"
-    exe.write_text(STAND_IN.format(python=sys.executable))
-    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
-    log = tmp_path / "quarto.log"
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("QUARTO_STANDIN_LOG", str(log))
-    return log
 
 
 def test_nbconvert_page_hides_code_and_is_self_contained(executed, tmp_path):

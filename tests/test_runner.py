@@ -171,3 +171,26 @@ def test_failing_cell_keeps_failed_notebook_and_publishes_nothing(project):
     assert len(failed) == 1
     assert not list((project / "reports").glob("2026-Q4/v*"))
     assert not list((project / "reports").glob(".staging-*"))
+
+
+def test_quarto_renderer_through_the_runner(project, quarto_on_path):
+    result = run_cycle(project, "2026-Q4", renderer="auto")
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    assert manifest["renderer"] == {"name": "quarto", "version": "1.6.40"}
+    for m in MISSIONS:
+        assert (result.path / f"{m}.html").read_text().startswith("<html>")
+        assert (result.path / f"{m}.pdf").read_bytes().startswith(b"%PDF")
+    calls = [json.loads(line)["args"] for line in quarto_on_path.read_text().splitlines()]
+    assert sum(c[0] == "render" for c in calls) == 2 * len(MISSIONS)
+
+
+def test_notebook_runs_with_its_default_parameters(demo_project, tmp_path):
+    """As in JupyterLab: no parameters injected, working directory notebooks/."""
+    import papermill as pm
+    out = tmp_path / "2_findings.ipynb"
+    pm.execute_notebook(str(demo_project / "notebooks" / "2_findings.ipynb"), str(out),
+                        cwd=str(demo_project / "notebooks"), progress_bar=False, kernel_name="xmo-analysis")
+    nb = nbformat.read(out, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    assert any("XLA scores and gaps" in str(o.get("data", {})) for c in nb.cells for o in c.get("outputs", []))
