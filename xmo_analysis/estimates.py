@@ -72,8 +72,14 @@ def prepare(values, weights=None, domain=None, *, name: str = "values"):
         d = np.asarray(domain, dtype=bool)
         if len(d) != len(y):
             raise ValueError(f"`domain` has {len(d)} rows but `{name}` has {len(y)}.")
-    y, d = y[keep], d[keep]
-    w = w[keep] if w is not None else None
+    if getattr(weights, "residualise", None) is not None:
+        # Calibrated weights: a missing value puts its row outside the domain, but the row stays,
+        # as R's svymean(na.rm=TRUE) on a raked design (the calibration needs every row).
+        d = d & keep
+        y = np.where(keep, y, 0.0)
+    else:
+        y, d = y[keep], d[keep]
+        w = w[keep] if w is not None else None
     if not np.any(d):
         raise ValueError(f"`{name}` has no non-missing value" + (" in the domain." if domain is not None else "."))
     return y, w, d
@@ -104,7 +110,10 @@ def _linearised(y: np.ndarray, w: np.ndarray, d: np.ndarray, resid=None) -> tupl
     if resid is not None:  # calibrated weights: residuals of u on the calibration variables
         u = resid(u)
     n = len(y)
-    se = float(np.sqrt(n / (n - 1) * np.sum((w * u) ** 2))) if n > 1 else float("nan")
+    x = w * u
+    # Centred as R's svyrecvar does; the mean is exactly 0 unless the weights are calibrated.
+    x = x - x.mean()
+    se = float(np.sqrt(n / (n - 1) * np.sum(x ** 2))) if n > 1 else float("nan")
     return value, se
 
 

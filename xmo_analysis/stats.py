@@ -8,9 +8,12 @@ from __future__ import annotations
 from .comparisons import Comparison, compare, compare_segments
 from .estimates import Estimate, design_effect, effective_n, mean, proportion
 from .gaps import Gap, gap, status_of
+from .weighting import RakingWarning, Weights, rake
 from .validity import Representativeness, margin_of_error, representativeness
-from .scores import ces, csat, happiness, likert_score, nps
+from .reliability import Reliability, cronbach_alpha
+from .scores import ces, ces_easy, csat, happiness, likert_score, nps
 
 __all__ = ["Estimate", "Gap", "Comparison", "mean", "proportion", "gap", "status_of", "compare",
            "compare_segments", "nps", "happiness", "csat", "ces", "likert_score", "design_effect",
-           "effective_n", "margin_of_error", "representativeness", "Representativeness"]
+           "effective_n", "margin_of_error", "representativeness", "Representativeness", "rake", "Weights",
+           "RakingWarning", "cronbach_alpha", "Reliability", "ces_easy"]
