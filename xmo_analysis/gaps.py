@@ -51,7 +51,7 @@ def status_of(ci_low: float, ci_high: float, target: float, higher_is_better: bo
 
 
 def gap(values, target: float, weights=None, higher_is_better: bool = True, kind: str = "mean",
-        conf: float = 0.95) -> Gap:
+        conf: float = 0.95, domain=None) -> Gap:
     """Gap between the measured experience and its target, with CI, test and status.
 
     Parameters
@@ -61,6 +61,7 @@ def gap(values, target: float, weights=None, higher_is_better: bool = True, kind
     weights : optional survey weights.
     higher_is_better : False for indicators where lower is better (the gap's sign is flipped).
     kind : ``"mean"`` or ``"proportion"``.
+    domain : optional boolean mask: the gap of that segment (a domain estimate when weighted).
 
     Notes
     -----
@@ -76,7 +77,7 @@ def gap(values, target: float, weights=None, higher_is_better: bool = True, kind
     """
     if kind not in ("mean", "proportion"):
         raise ValueError(f"`kind` must be one of 'mean', 'proportion'; not {kind!r}.")
-    est = mean(values, weights, conf) if kind == "mean" else proportion(values, weights, conf)
+    est = (mean if kind == "mean" else proportion)(values, weights, conf, domain=domain)
     sign = 1.0 if higher_is_better else -1.0
     g = sign * (est.value - target)
     lo, hi = sorted((sign * (est.ci_low - target), sign * (est.ci_high - target)))

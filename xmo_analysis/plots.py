@@ -106,4 +106,34 @@ def backlog_matrix(ranked: pd.DataFrame) -> Chart:
     return _done(fig)
 
 
+def item_distributions(responses: pd.DataFrame, items) -> Chart:
+    """100% stacked bars: how each Likert item was answered (as asked, before reverse-keying)."""
+    rows = []
+    for item in items:
+        counts = responses[item.id].value_counts(normalize=True).sort_index()
+        for value, share in counts.items():
+            rows.append({"item": item.id + (" (R)" if item.reverse else ""), "answer": int(value), "share": share})
+    t = pd.DataFrame(rows).pivot(index="item", columns="answer", values="share").fillna(0)
+    t = t.loc[[i.id + (" (R)" if i.reverse else "") for i in items]][::-1]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.28 * len(t) + 1.3))
+    colours = sns.color_palette("RdYlGn", n_colors=t.shape[1])
+    left = np.zeros(len(t))
+    for colour, answer in zip(colours, t.columns):
+        ax.barh(t.index, t[answer], left=left, color=colour, label=str(answer), height=0.75)
+        left += t[answer].to_numpy()
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set(xlim=(0, 1), xlabel="Share of answers; (R) = reverse-keyed item", title="How each item was answered")
+    ax.legend(title="answer", ncols=t.shape[1], loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=8, frameon=False)
+    return _done(fig)
+
+
+def weights_by(frame: pd.DataFrame, segment: str) -> Chart:
+    """Distribution of the raking weights by segment (box plots)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.6))
+    sns.boxplot(frame, x="weight", y=segment, ax=ax, color="#90caf9", fliersize=2)
+    ax.set(xlabel="Weight (respondents represented by one answer)", ylabel="",
+           title=f"Raking weights by {segment.replace('_', ' ')}")
+    return _done(fig)
+
+
 setup()

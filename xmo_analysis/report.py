@@ -20,7 +20,7 @@ from .display import Cards, Table, Text, fmt_number, fmt_p, fmt_pct
 from .loaders import CycleData
 from .privacy import small_groups
 from .validity import margin_of_error, representativeness
-from .xla import indicator_table, ot_part, xla_points, xla_scores, xla_trend
+from .xla import cycle_weights, indicator_table, ot_part, xla_points, xla_scores, xla_trend
 
 F1 = lambda v: fmt_number(v, 1)  # noqa: E731
 F2 = lambda v: fmt_number(v, 2)  # noqa: E731
@@ -163,19 +163,22 @@ def gaps_by(data: CycleData, by: str) -> Table:
 
 # ---------------------------------------------------------------- mission 3: manage
 def scorecard_frame(data: CycleData) -> pd.DataFrame:
-    """Current XLA scores with the change since the previous cycle and its Welch test."""
+    """Current XLA scores with the change since the previous cycle and its test.
+
+    The change is the difference of the two cycles' (weighted) XLA scores, tested as two
+    independent samples (Welch t unweighted; z on the linearised SEs when weighted).
+    """
     s = xla_scores(data)
     prev = data.params.cycle(data.cycle).previous
     changes = []
+    prior = xla_scores(data, cycle=prev) if prev and prev in data.params.cycles else None
     for xla in data.params.xlas.values():
-        if not prev or prev not in data.params.cycles:
+        if prior is None:
             changes.append((np.nan, np.nan, np.nan))
             continue
-        prior = xla_scores(data, cycle=prev)
         prior_score = float(prior.loc[prior.xla == xla.id, "score"].iloc[0])
-        cur_pts = _points(data, xla, data.cycle)
-        prev_pts = _points(data, xla, prev)
-        c = compare(cur_pts, prev_pts)
+        c = compare(_points(data, xla, data.cycle), _points(data, xla, prev),
+                    weights_a=cycle_weights(data, data.cycle), weights_b=cycle_weights(data, prev))
         changes.append((prior_score, c.diff, c.p_value))
     s["previous"], s["change"], s["p_change"] = zip(*changes)
     return s
@@ -195,7 +198,8 @@ def scorecard(data: CycleData) -> Table:
                           "change": lambda v: "—" if pd.isna(v) else f"{v:+.1f}", "p_change": fmt_p},
                  labels={"ci_low": "95% CI low", "ci_high": "95% CI high", "p_change": "p (change)",
                          "previous": "last cycle"},
-                 note="Change: difference to the previous cycle, Welch t-test on the per-response XLA scores.")
+                 note="Scores weighted to the population (raking). Change: difference to the previous cycle "
+                      "with its two-sample test.")
 
 
 def summary(data: CycleData) -> Text:

@@ -23,6 +23,7 @@ from .gaps import gap
 from .params import Metric, Params
 from .privacy import small_groups
 from .scores import csat_points, likert_points, nps_points
+from .weighting import rake
 
 
 def x_points(responses: pd.DataFrame, params: Params, ref: str) -> np.ndarray:
@@ -106,21 +107,46 @@ def xla_points(responses: pd.DataFrame, params: Params, xla, ot_part: float) -> 
     return w_x * composite + ot_part
 
 
+SCORE_COLUMNS = ["xla", "name", "target", "n", "score", "se", "ci_low", "ci_high", "gap", "p_meets", "status",
+                 "weighted", "suppressed"]
+
+
+def cycle_weights(data, cycle: str | None = None):
+    """Raked weights of a cycle's respondents, or None when params ask for no weighting.
+
+    Params ``weighting: {method: rake, margins: [department, location]}`` rake the respondents
+    to the population frame's headcounts on each margin (cached per cycle on ``data``).
+    """
+    params = data.params
+    cycle = cycle or data.cycle
+    spec = params.settings.get("weighting") or {}
+    if spec.get("method", "none") != "rake":
+        return None
+    cache = data.__dict__.setdefault("_weights", {})
+    if cycle not in cache:
+        resp = data.responses[data.responses["cycle"] == cycle]
+        margins = {col: data.population.groupby(col)["headcount"].sum().to_dict() for col in spec.get("margins", [])}
+        cache[cycle] = rake(resp.reset_index(drop=True), margins)
+    return cache[cycle]
+
+
 def xla_scores(data, params: Params | None = None, cycle: str | None = None, by: str | None = None,
-               weights=None, min_n: int | None = None) -> pd.DataFrame:
+               weighted: bool = True, min_n: int | None = None) -> pd.DataFrame:
     """Score, CI, gap and status of every XLA for a cycle, overall or by one segment column.
 
-    Segments with fewer than ``min_n`` respondents (default: params' minimum group size), and
-    their complement when only one is small, keep only their name and are flagged ``suppressed``.
-    O/T indicators use the segment's own tickets/telemetry when those carry the segment column,
-    otherwise the organisation's.
+    With ``weighted`` (and params' ``weighting``), estimates use the cycle's raked weights with
+    calibration-aware SEs; segments are domain estimates. Segments with fewer than ``min_n``
+    respondents (default: params' minimum group size), and their complement when only one is
+    small, keep only their name and are flagged ``suppressed``. O/T indicators use the segment's
+    own tickets/telemetry when those carry the segment column, otherwise the organisation's.
     """
     params = params or data.params
     cycle = cycle or data.cycle
     min_n = params.min_group_size if min_n is None else min_n
-    resp = data.responses[data.responses["cycle"] == cycle]
-    groups = [(None, resp)] if by is None else [(lvl, g) for lvl, g in resp.groupby(by, sort=True)]
-    counts = pd.Series({lvl: len(g) for lvl, g in groups})
+    resp = data.responses[data.responses["cycle"] == cycle].reset_index(drop=True)
+    weights = cycle_weights(data, cycle) if weighted else None
+    levels = [None] if by is None else sorted(resp[by].dropna().unique(), key=str)
+    counts = pd.Series({lvl: int((resp[by] == lvl).sum()) if by else len(resp) for lvl in levels})
     hidden = small_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
     # The cycle's O/T rows, cut once: telemetry has over a million rows.
     sources = {}
@@ -128,21 +154,26 @@ def xla_scores(data, params: Params | None = None, cycle: str | None = None, by:
         frame = getattr(data, name)
         sources[name] = frame.loc[frame["cycle"] == cycle]
     rows = []
-    for lvl, g in groups:
+    for lvl in levels:
+        mask = np.ones(len(resp), dtype=bool) if by is None else (resp[by] == lvl).to_numpy()
         for xla in params.xlas.values():
-            row = {"xla": xla.id, "name": xla.name, "target": xla.target, "n": len(g)}
+            row = {"xla": xla.id, "name": xla.name, "target": xla.target, "n": int(counts[lvl])}
             if by is not None:
                 row = {"segment": lvl, **row}
             if hidden[lvl]:
                 rows.append({**row, "suppressed": True})
                 continue
-            ot, detail = ot_part(sources, params, xla, None if by is None else (by, lvl))
-            w = None if weights is None else np.asarray(weights)[resp.index.get_indexer(g.index)]
-            res = gap(xla_points(g, params, xla, ot), xla.target, weights=w)
-            rows.append({**row, "score": res.value, "ci_low": res.estimate.ci_low, "ci_high": res.estimate.ci_high,
-                         "gap": res.gap, "p_meets": res.p_value, "status": res.status, "n": res.n,
-                         "suppressed": False})
-    return pd.DataFrame(rows)
+            ot, _ = ot_part(sources, params, xla, None if by is None else (by, lvl))
+            points = xla_points(resp, params, xla, ot)
+            if weights is None:
+                res = gap(points[mask], xla.target)
+            else:
+                res = gap(points, xla.target, weights=weights, domain=mask)
+            rows.append({**row, "score": res.value, "se": res.estimate.se, "ci_low": res.estimate.ci_low,
+                         "ci_high": res.estimate.ci_high, "gap": res.gap, "p_meets": res.p_value,
+                         "status": res.status, "n": res.n, "weighted": weights is not None, "suppressed": False})
+    columns = (["segment"] if by is not None else []) + SCORE_COLUMNS
+    return pd.DataFrame(rows, columns=columns)
 
 
 def xla_trend(data, params: Params | None = None) -> pd.DataFrame:
