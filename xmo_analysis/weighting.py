@@ -103,15 +103,16 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict], weights=None, tol: float
         if values.isna().any():
             raise ValueError(f"margin column '{col}' has missing values in {int(values.isna().sum())} row(s).")
         levels = list(target)
-        absent = [lvl for lvl in levels if not (values == lvl).any()]
+        code = pd.Index(levels).get_indexer(values)
+        if (code < 0).any():
+            unknown = sorted(set(values[code < 0]), key=str)
+            raise ValueError(f"margin '{col}' has no population count for levels {unknown}.")
+        present = np.bincount(code, minlength=len(levels))
+        absent = [lvl for lvl, k in zip(levels, present) if k == 0]
         if absent:
             raise ValueError(f"margin '{col}' has levels with no respondent to carry their weight: {absent}.")
-        unknown = sorted(set(values) - set(levels), key=str)
-        if unknown:
-            raise ValueError(f"margin '{col}' has no population count for levels {unknown}.")
         if any(t <= 0 for t in target.values()):
             raise ValueError(f"margin '{col}' has a population count that is not positive.")
-        code = pd.Categorical(values, categories=levels).codes
         codes.append((code, np.array([target[lvl] for lvl in levels], dtype=float)))
         columns += [(code == k).astype(float) for k in range(len(levels))]
     start = np.full(n, grand / n) if weights is None else np.asarray(weights, dtype=float).copy()
