@@ -85,8 +85,15 @@ class CycleData:
 
     def current(self, name: str) -> pd.DataFrame:
         """The rows of ``name`` (responses, tickets, telemetry) for this cycle only."""
-        frame = getattr(self, name)
-        return frame[frame["cycle"] == self.cycle]
+        return self.of_cycle(name, self.cycle)
+
+    def of_cycle(self, name: str, cycle: str) -> pd.DataFrame:
+        """The rows of ``name`` for ``cycle`` (cached: telemetry holds millions of rows)."""
+        cache = self.__dict__.setdefault("_slices", {})
+        if (name, cycle) not in cache:
+            frame = getattr(self, name)
+            cache[(name, cycle)] = frame[(frame["cycle"] == cycle).to_numpy()]
+        return cache[(name, cycle)]
 
 
 def sha256_path(path: Path) -> str:

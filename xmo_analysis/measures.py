@@ -208,3 +208,26 @@ def composition_section(data: CycleData) -> Table:
 
 
 __all__ = ["item_statistics", "straight_lining", "reliability", "x_scores", "xla_composition", "fmt_p"]
+
+
+def save_results(data: CycleData, output_dir) -> Text:
+    """Mission 1's key results as results-measures.json (schema: :mod:`xmo_analysis.results`)."""
+    from . import results
+    resp = data.current("responses").reset_index(drop=True)
+    N = int(data.population["headcount"].sum())
+    reps = {}
+    for seg in data.params.population_segments:
+        r = representativeness(resp[seg].value_counts(), data.population.groupby(seg)["headcount"].sum())
+        reps[seg] = {"chi2": r.chi2, "df": r.df, "p_value": r.p_value}
+    w = cycle_weights(data)
+    rel, _ = reliability(resp, data.params)
+    scores = x_scores(resp, data.params, w)
+    xla = xla_scores(data)
+    from .validity import margin_of_error
+    payload = {"respondents": len(resp), "population": N, "response_rate": len(resp) / N,
+               "margin_of_error": margin_of_error(len(resp), N), "representativeness": reps,
+               "weighting": w.summary() if w is not None else None, "reliability": results.records(rel),
+               "survey_scores": results.records(scores), "xla": results.records(xla)}
+    path = results.save(output_dir, "measures", data.cycle, payload, {"xla": xla, "survey_scores": scores},
+                        data.params.min_group_size)
+    return Text([f"Key results saved to {path.name}." if path else "No output folder: results not saved."], css="muted")

@@ -86,6 +86,7 @@ class Params:
     xlas: dict[str, XLA]
     cycles: dict[str, Cycle]
     files: dict[str, str] = field(default_factory=dict)
+    text: dict[str, Any] = field(default_factory=dict)  # text.yaml: lexicon, themes, thresholds
 
     @property
     def segments(self) -> list[str]:
@@ -198,9 +199,21 @@ def load_params(root: str | Path) -> Params:
         if name not in (settings.get("sources") or {}):
             problems.append(Problem(file=str(root / "xmo.yaml"), column=f"sources.{name}",
                                     rule="every contract needs a source"))
+    text: dict[str, Any] = {}
+    if (root / "text.yaml").exists():
+        text = _read_yaml(root / "text.yaml", problems) or {}
+        files[str(root / "text.yaml")] = hashlib.sha256((root / "text.yaml").read_bytes()).hexdigest()
+        for word, score in (text.get("lexicon") or {}).items():
+            if not isinstance(score, (int, float)) or not -4 <= score <= 4:
+                problems.append(Problem(file=str(root / "text.yaml"), column=f"lexicon.{word}", value=score,
+                                        rule="a lexicon score is a number from -4 to 4 (VADER's scale)"))
+        for theme, words in (text.get("themes") or {}).items():
+            if not isinstance(words, list) or not words:
+                problems.append(Problem(file=str(root / "text.yaml"), column=f"themes.{theme}", value=words,
+                                        rule="a theme lists one or more keywords"))
     if problems:
         raise ConfigError(problems, title=f"{len(problems)} problem(s) in params ({root})")
-    return Params(root, settings, items, metrics, xlas, cycles, files)
+    return Params(root, settings, items, metrics, xlas, cycles, files, text)
 
 
 def _items(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Item]:

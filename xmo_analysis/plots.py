@@ -136,4 +136,33 @@ def weights_by(frame: pd.DataFrame, segment: str) -> Chart:
     return _done(fig)
 
 
+def driver_importance(table: pd.DataFrame) -> Chart:
+    """Each driver's share of explained variance (LMG), largest first."""
+    t = table.sort_values("importance", ascending=True)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.4 * len(t) + 1.1))
+    ax.barh(t["driver"], t["share"], color=np.where(t["p_value"] < 0.05, "#1565c0", "#b0bec5"))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set(xlabel="Share of R² (grey: not significant at 5%)", title="What drives happiness")
+    return _done(fig)
+
+
+def control_chart(chart: pd.DataFrame) -> Chart:
+    """Per XLA: cycle scores, the centre line and the 3-sigma limits; points outside in red."""
+    xlas = list(dict.fromkeys(chart["xla"]))
+    fig, axes = plt.subplots(1, len(xlas), figsize=(WIDTH, 2.7))
+    for ax, xid in zip(np.atleast_1d(axes), xlas):
+        t = chart[chart["xla"] == xid]
+        x = np.arange(len(t))
+        ax.plot(x, t["centre"], color="#212121", lw=1)
+        ax.step(x, t["ucl"], where="mid", color="#c62828", lw=0.8, ls="--")
+        ax.step(x, t["lcl"], where="mid", color="#c62828", lw=0.8, ls="--")
+        ax.plot(x, t["score"], color="#1565c0", marker="o", ms=4)
+        out = t["outside"].to_numpy()
+        ax.scatter(x[out], t["score"].to_numpy()[out], color="#c62828", s=40, zorder=3)
+        ax.set_xticks(x, [c.split("-")[-1] for c in t["cycle"]])
+        ax.set_title(xid, fontsize=9)
+    fig.suptitle("Control charts: centre line and 3-sigma limits (red points fall outside)", fontsize=10)
+    return _done(fig)
+
+
 setup()

@@ -7,7 +7,6 @@ numbers come from the tested statistics modules; this module only chooses, order
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import numpy as np
@@ -185,9 +184,9 @@ def scorecard_frame(data: CycleData) -> pd.DataFrame:
 
 
 def _points(data: CycleData, xla, cycle: str) -> np.ndarray:
-    sources = {n: getattr(data, n).loc[getattr(data, n)["cycle"] == cycle] for n in ("tickets", "telemetry")}
+    sources = {n: data.of_cycle(n, cycle) for n in ("tickets", "telemetry")}
     ot, _ = ot_part(sources, data.params, xla, None)
-    return xla_points(data.responses[data.responses["cycle"] == cycle], data.params, xla, ot)
+    return xla_points(data.of_cycle("responses", cycle), data.params, xla, ot)
 
 
 def scorecard(data: CycleData) -> Table:
@@ -218,6 +217,11 @@ def summary(data: CycleData) -> Text:
     for row in moved.itertuples():
         direction = "rose" if row.change > 0 else "fell"
         out.append(f"{row.name} {direction} by {abs(row.change):.1f} points since the last cycle (p {fmt_p(row.p_change)}).")
+    from .manage import initiative_effects
+    eff = initiative_effects(data).dropna(subset=["did"])
+    for r in eff[eff["p_did"] < 0.05].itertuples():
+        out.append(f"Initiative {r.item_id} ({r.title}) raised {r.xla} by {r.did:.1f} points where it was rolled out "
+                   f"({r.scope}), against untouched segments (95% CI {r.did_ci_low:.1f} to {r.did_ci_high:.1f}).")
     return Text(out, bullets=True, css="summary")
 
 
@@ -237,16 +241,3 @@ def backlog(data: CycleData, by: str = "rice", top: int = 12) -> tuple[Table, ob
                   status=(), labels={"lifted": "serves a gap"},
                   note="Items linked to a missed or at-risk XLA have their score multiplied by 1.5 ('serves a gap')."),
             plots.backlog_matrix(ranked))
-
-
-def save_results(data: CycleData, output_dir: str | Path | None, mission: str) -> Text:
-    """Write the mission's key results as ``results-<mission>.json`` beside the report."""
-    if not output_dir:
-        return Text(["No output folder given: results were not saved."], css="muted")
-    s = xla_scores(data)
-    payload = {"cycle": data.cycle, "mission": mission,
-               "xlas": json.loads(s.to_json(orient="records", double_precision=10))}
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"results-{mission}.json").write_text(json.dumps(payload, indent=2, sort_keys=True), encoding="utf-8")
-    return Text([f"Key results saved to results-{mission}.json."], css="muted")

@@ -69,8 +69,7 @@ def indicator_table(data, params: Params, cycle: str | None = None) -> pd.DataFr
     cycle = cycle or data.cycle
     rows = []
     for m in params.metrics.values():
-        frame = getattr(data, m.source)
-        value = metric_value(frame[frame["cycle"] == cycle], m)
+        value = metric_value(data.of_cycle(m.source, cycle), m)
         rows.append({"metric": m.id, "label": m.label, "source": m.source, "value": value, "unit": m.unit,
                      "target": m.target, "better": m.direction, "attainment": attainment(value, m)})
     return pd.DataFrame(rows)
@@ -124,7 +123,7 @@ def cycle_weights(data, cycle: str | None = None):
         return None
     cache = data.__dict__.setdefault("_weights", {})
     if cycle not in cache:
-        resp = data.responses[data.responses["cycle"] == cycle]
+        resp = data.of_cycle("responses", cycle)
         margins = {col: data.population.groupby(col)["headcount"].sum().to_dict() for col in spec.get("margins", [])}
         cache[cycle] = rake(resp.reset_index(drop=True), margins)
     return cache[cycle]
@@ -140,19 +139,23 @@ def xla_scores(data, params: Params | None = None, cycle: str | None = None, by:
     small, keep only their name and are flagged ``suppressed``. O/T indicators use the segment's
     own tickets/telemetry when those carry the segment column, otherwise the organisation's.
     """
-    params = params or data.params
     cycle = cycle or data.cycle
+    key = (cycle, by, weighted, min_n, id(params))
+    cache = data.__dict__.setdefault("_xla_scores", {})
+    if key not in cache:  # report sections ask for the same table many times
+        cache[key] = _xla_scores(data, params or data.params, cycle, by, weighted, min_n)
+    return cache[key].copy()
+
+
+def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool, min_n: int | None) -> pd.DataFrame:
     min_n = params.min_group_size if min_n is None else min_n
-    resp = data.responses[data.responses["cycle"] == cycle].reset_index(drop=True)
+    resp = data.of_cycle("responses", cycle).reset_index(drop=True)
     weights = cycle_weights(data, cycle) if weighted else None
     levels = [None] if by is None else sorted(resp[by].dropna().unique(), key=str)
     counts = pd.Series({lvl: int((resp[by] == lvl).sum()) if by else len(resp) for lvl in levels})
     hidden = small_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
     # The cycle's O/T rows, cut once: telemetry has over a million rows.
-    sources = {}
-    for name in ("tickets", "telemetry"):
-        frame = getattr(data, name)
-        sources[name] = frame.loc[frame["cycle"] == cycle]
+    sources = {name: data.of_cycle(name, cycle) for name in ("tickets", "telemetry")}
     rows = []
     for lvl in levels:
         mask = np.ones(len(resp), dtype=bool) if by is None else (resp[by] == lvl).to_numpy()

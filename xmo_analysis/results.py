@@ -1,0 +1,80 @@
+"""Machine-readable results: ``results-<mission>.json`` and Parquet tables beside each report.
+
+Schema (version 1), every mission::
+
+    {"schema": "xmo-results/1", "mission": "measures" | "findings" | "manage", "cycle": "2026-Q4",
+     "min_group_size": 5, "weighted": true, ...mission keys...}
+
+- measures: ``respondents``, ``population``, ``response_rate``, ``margin_of_error``,
+  ``representativeness`` {segment: {chi2, df, p_value}}, ``weighting`` (design effect, effective
+  n, min/max weight, sweeps), ``reliability`` [{construct, alpha, standardised alpha, ...}],
+  ``survey_scores`` [{score, kind, value, ci_low, ci_high, n}], ``xla`` (see below).
+- findings: ``xla``, ``segments`` {xla: {segment column: [{segment, n, score, status, diff,
+  p_value, p_adjusted}]}} (suppressed groups carry only segment and n), ``drivers``
+  {r2, adj_r2, n, rows: [{driver, coef, se, p_value, std_coef, vif, importance, share}]},
+  ``themes`` [...], ``conclusions`` [...].
+- manage: ``xla`` with ``previous``/``change``/``p_change``, ``summary`` [sentences],
+  ``trend`` [{xla, cycle, score, ci_low, ci_high, change, p_change}], ``slopes`` [...],
+  ``backlog`` [{rank, item_id, rice, wsjf, lifted, priority}], ``initiatives`` [{item_id, xla,
+  change, p_change, did, did_ci_low, did_ci_high, p_did, ...}], ``openness`` [...].
+
+``xla`` rows: {xla, name, target, n, score, se, ci_low, ci_high, gap, p_meets, status}.
+Numbers are plain JSON numbers (NaN becomes null). No respondent-level row is ever written.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SCHEMA = "xmo-results/1"
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(float(value)) or math.isinf(float(value)) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A table as JSON-ready records; suppressed rows keep only their label and n."""
+    out = []
+    for rec in frame.to_dict("records"):
+        if rec.get("suppressed"):
+            rec = {k: v for k, v in rec.items() if k in ("segment", "xla", "n", "suppressed") or k == frame.columns[0]}
+        out.append(_clean(rec))
+    return out
+
+
+def save(output_dir: str | Path | None, mission: str, cycle: str, payload: dict,
+         tables: dict[str, pd.DataFrame] | None = None, min_group_size: int = 5) -> Path | None:
+    """Write ``results-<mission>.json`` (and each table as ``<mission>-<name>.parquet``)."""
+    if not output_dir:
+        return None
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = {"schema": SCHEMA, "mission": mission, "cycle": cycle, "min_group_size": min_group_size, **payload}
+    path = out / f"results-{mission}.json"
+    path.write_text(json.dumps(_clean(doc), indent=2, sort_keys=True, allow_nan=False), encoding="utf-8")
+    for name, table in (tables or {}).items():
+        t = table.copy()
+        for col in t.columns:
+            if t[col].dtype == object:
+                t[col] = t[col].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+        t.to_parquet(out / f"{mission}-{name}.parquet", index=False)
+    return path
