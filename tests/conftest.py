@@ -32,6 +32,12 @@ def demo_project(tmp_path_factory) -> Path:
     return make_project(tmp_path_factory.mktemp("demo") / "project")
 
 
+@pytest.fixture(scope="session")
+def full_project(tmp_path_factory) -> Path:
+    """The demo at full size (about 3,000 responses a cycle): enough power to find planted effects."""
+    return make_project(tmp_path_factory.mktemp("full") / "project", scale=1.0, seed=20261122)
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A fresh small demo project that a test may change."""

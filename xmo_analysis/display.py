@@ -68,7 +68,7 @@ class Table:
         if numeric:
             return f'<td class="num">{safe}</td>'
         # Short codes (ids, statuses) never wrap, leaving the width to titles and names.
-        return f'<td class="nw">{safe}</td>' if len(text) <= 14 else f"<td>{safe}</td>"
+        return f'<td class="nw">{safe}</td>' if len(text) <= 10 else f"<td>{safe}</td>"
 
     def _repr_html_(self) -> str:
         cols = list(self.frame.columns)

@@ -156,15 +156,17 @@ def initiatives_section(data: CycleData) -> tuple[Text, Table]:
         sentences.append(f"{r.item_id} {r.title} ({r.scope}) shows {verdict} effect on {r.xla}: "
                          f"{r.did:+.1f} points against untouched segments (difference-in-differences, 95% CI "
                          f"{r.did_ci_low:+.1f} to {r.did_ci_high:+.1f}, p {fmt_p(r.p_did)}).")
-    t = eff[["item_id", "title", "xla", "released", "before", "after", "change", "p_change", "scope", "did",
-             "did_ci_low", "did_ci_high", "p_did"]]
+    ci = lambda lo, hi: "—" if pd.isna(lo) else f"{lo:+.1f} to {hi:+.1f}"  # noqa: E731
+    t = eff.assign(change_ci=[ci(a, b) for a, b in zip(eff["change_ci_low"], eff["change_ci_high"])],
+                   did_ci=[ci(a, b) for a, b in zip(eff["did_ci_low"], eff["did_ci_high"])])
+    t = t[["item_id", "xla", "released", "before", "after", "change", "change_ci", "p_change", "scope", "did",
+           "did_ci", "p_did"]]
     pm = lambda v: "—" if pd.isna(v) else f"{v:+.1f}"  # noqa: E731
     return (Text(sentences or ["No released initiative has a full cycle before and after it yet."]),
             Table(t, caption="Initiative outcomes on their linked XLA", status=(),
-                  formats={"before": F1, "after": F1, "change": pm, "p_change": fmt_p, "did": pm, "did_ci_low": pm,
-                           "did_ci_high": pm, "p_did": fmt_p},
-                  labels={"did": "DiD effect", "did_ci_low": "95% CI low", "did_ci_high": "95% CI high",
-                          "p_did": "p (DiD)", "p_change": "p (change)"},
+                  formats={"before": F1, "after": F1, "change": pm, "p_change": fmt_p, "did": pm, "p_did": fmt_p},
+                  labels={"did": "DiD effect", "did_ci": "DiD 95% CI", "change_ci": "95% CI",
+                          "p_did": "p (DiD)", "p_change": "p (change)", "item_id": "item"},
                   note="Before/after: all respondents, Welch t. DiD: in-scope segments against untouched ones, "
                        "OLS with interaction and HC1 SEs; it removes changes that happened everywhere."))
 
