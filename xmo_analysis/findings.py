@@ -242,9 +242,11 @@ class Sections:
         return "\n\n".join(repr(p) for p in self.parts)
 
 
-def segment_sections(data: CycleData, by: tuple[str, ...] = ("department", "location")) -> Sections:
-    """Segment-vs-rest tables for every XLA that is missed or at risk."""
-    short = xla_scores(data).query("status != 'met'")["xla"].tolist()
+def segment_sections(data: CycleData, by: tuple[str, ...] = ("department", "location"),
+                     every: bool = False) -> Sections:
+    """Segment-vs-rest tables for every XLA that is missed or at risk (``every``: for all XLAs)."""
+    scores = xla_scores(data)
+    short = scores["xla"].tolist() if every else scores.query("status != 'met'")["xla"].tolist()
     if not short:
         return Sections([Text(["Every XLA meets its target: no segment analysis needed."])])
     return Sections([segment_section(data, x, b) for x in short for b in by])
