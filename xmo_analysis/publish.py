@@ -11,6 +11,7 @@ import html
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from filelock import FileLock, Timeout
 from .exceptions import LockTimeout
 
 VERSION_DIR = re.compile(r"^v(\d+)$")
+STAGING_PID = ".pid"
 MISSION_TITLES = {"1_measures": "Managing experience measures", "2_findings": "Interpret and action findings",
                   "3_manage": "Manage experience"}
 
@@ -33,6 +35,39 @@ def lock(reports: Path, timeout: float = 600) -> FileLock:
         raise LockTimeout(f"another run holds {reports / '.xmo.lock'} for more than {timeout:.0f} s; "
                           "try again when it has finished") from exc
     return fl
+
+
+def new_staging(reports: Path, cycle: str) -> Path:
+    """A private folder next to the versions (same file system, so publishing is one rename)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{cycle}-", dir=reports))
+    (staging / STAGING_PID).write_text(str(os.getpid()), encoding="utf-8")
+    return staging
+
+
+def remove_stale_staging(reports: Path) -> list[Path]:
+    """Remove staging folders left by runs that died (their process no longer exists).
+
+    Called under the lock, so no live run of this folder can be using them.
+    """
+    removed = []
+    for folder in reports.glob(".staging-*"):
+        try:
+            pid = int((folder / STAGING_PID).read_text(encoding="utf-8"))
+            os.kill(pid, 0)
+            if pid != os.getpid():
+                continue  # a live process: leave it
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def checkpoint(name: str) -> None:
+    """Fault-injection point for the crash tests: pause here when XMO_PAUSE_AT names this step."""
+    if os.environ.get("XMO_PAUSE_AT") == name:
+        import time
+        time.sleep(float(os.environ.get("XMO_PAUSE_SECONDS", "30")))
 
 
 def versions(reports: Path, cycle: str) -> list[int]:
@@ -57,6 +92,7 @@ def publish(staging: Path, reports: Path, cycle: str, manifest: dict) -> tuple[i
     """Move a complete staging folder to the next version of ``cycle``. Call under :func:`lock`."""
     number = (versions(reports, cycle) or [0])[-1] + 1
     manifest = {**manifest, "version": number, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    (staging / STAGING_PID).unlink(missing_ok=True)
     write_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
     target = reports / cycle / f"v{number}"
     target.parent.mkdir(parents=True, exist_ok=True)

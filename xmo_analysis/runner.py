@@ -22,7 +22,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,37 +167,38 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
     if missing:
         raise ConfigError(missing)
 
-    latest = publish.latest_manifest(reports, cycle)
-    if not force and latest and latest.get("fingerprint", {}).get("sha256") == fp["sha256"]:
-        v = latest["version"]
-        return RunResult("up to date", cycle, v, reports / cycle / f"v{v}", time.perf_counter() - t0)
-
     reports.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{cycle}-", dir=reports))
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    failed_dir = reports / "failed" / f"{cycle}-{stamp}"
-    try:
-        injected = {"cycle": cycle, "project_dir": str(project), "output_dir": str(staging)}
-        for nb in notebooks:
-            check_parameters(nb, injected)
-        for nb in notebooks:
-            say(f"Executing {nb.name}")
-            t = time.perf_counter()
-            execute(nb, staging / nb.name, injected, failed_dir)
-            timings[f"execute {nb.stem}"] = time.perf_counter() - t
-        for nb in notebooks:
-            say(f"Rendering {nb.stem} to HTML and PDF ({engine})")
-            t = time.perf_counter()
-            title = f"{cyc.title} — {publish.MISSION_TITLES[nb.stem]}"
-            footer = f"xmo-analysis {__version__} · cycle {cycle} · rendered by {engine}"
-            render(staging / nb.name, staging, title, engine, footer)
-            timings[f"render {nb.stem}"] = time.perf_counter() - t
-        say("Publishing")
-        with publish.lock(reports, lock_timeout):
-            latest = publish.latest_manifest(reports, cycle)  # another run may have published meanwhile
-            if not force and latest and latest.get("fingerprint", {}).get("sha256") == fp["sha256"]:
-                v = latest["version"]
-                return RunResult("up to date", cycle, v, reports / cycle / f"v{v}", time.perf_counter() - t0)
+    say(f"Waiting for the reports lock ({reports})")
+    # One run at a time per reports folder: a second run waits (up to lock_timeout), then sees
+    # the first one's version and is up to date, or publishes the next number. The OS releases
+    # the lock when a process dies, so a killed run never blocks the next one.
+    with publish.lock(reports, lock_timeout):
+        publish.remove_stale_staging(reports)
+        latest = publish.latest_manifest(reports, cycle)
+        if not force and latest and latest.get("fingerprint", {}).get("sha256") == fp["sha256"]:
+            v = latest["version"]
+            return RunResult("up to date", cycle, v, reports / cycle / f"v{v}", time.perf_counter() - t0)
+        staging = publish.new_staging(reports, cycle)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        failed_dir = reports / "failed" / f"{cycle}-{stamp}"
+        try:
+            injected = {"cycle": cycle, "project_dir": str(project), "output_dir": str(staging)}
+            for nb in notebooks:
+                check_parameters(nb, injected)
+            for nb in notebooks:
+                say(f"Executing {nb.name}")
+                t = time.perf_counter()
+                execute(nb, staging / nb.name, injected, failed_dir)
+                timings[f"execute {nb.stem}"] = time.perf_counter() - t
+            for nb in notebooks:
+                say(f"Rendering {nb.stem} to HTML and PDF ({engine})")
+                t = time.perf_counter()
+                title = f"{cyc.title} — {publish.MISSION_TITLES[nb.stem]}"
+                footer = f"xmo-analysis {__version__} · cycle {cycle} · rendered by {engine}"
+                render(staging / nb.name, staging, title, engine, footer)
+                timings[f"render {nb.stem}"] = time.perf_counter() - t
+            say("Publishing")
+            publish.checkpoint("publish")
             timings["total"] = time.perf_counter() - t0
             manifest = {
                 "cycle": cycle, "status": "published", "parameters": injected | {"output_dir": "<this folder>"},
@@ -206,10 +206,11 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
                 "packages": _versions(), "git": _git(project),
                 "renderer": {"name": engine, "version": renderer_version(engine)},
                 "timings_s": {k: round(v, 3) for k, v in timings.items()},
-                "files": sorted(p.name for p in staging.iterdir() if p.is_file()),
+                "files": sorted(p.name for p in staging.iterdir() if p.is_file() and p.name != publish.STAGING_PID),
             }
             number, target = publish.publish(staging, reports, cycle, manifest)
-        return RunResult("published", cycle, number, target, time.perf_counter() - t0)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            return RunResult("published", cycle, number, target, time.perf_counter() - t0)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+

@@ -1,0 +1,75 @@
+"""Crashes and concurrency: killed runs leave nothing half-published and no lock behind;
+a second run waits for the lock, then gives up with exit code 3."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+
+pytestmark = pytest.mark.slow
+
+
+def _xmo(project: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "xmo_analysis", "run", "--cycle", "2026-Q4", "--project",
+                             str(project), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, **(env or {})}, start_new_session=True)
+
+
+def _kill_when(proc: subprocess.Popen, marker: str, timeout: float = 120) -> str:
+    """Read the run's progress until ``marker`` appears, then SIGKILL its whole process group."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            time.sleep(0.5)
+            os.killpg(proc.pid, signal.SIGKILL)  # the kernel dies with it
+            proc.wait(30)
+            return "".join(seen)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise AssertionError(f"never saw {marker!r}: {''.join(seen)}")
+
+
+def test_killed_runs_leave_no_partial_version_and_next_run_succeeds(project):
+    reports = project / "reports"
+    # 1. killed while executing notebooks
+    _kill_when(_xmo(project), "Executing 2_findings")
+    assert not list(reports.glob("2026-Q4/v*"))
+    # 2. killed while rendering
+    _kill_when(_xmo(project), "Rendering 2_findings")
+    assert not list(reports.glob("2026-Q4/v*"))
+    # 3. killed at the last moment before the version is moved into place
+    _kill_when(_xmo(project, env={"XMO_PAUSE_AT": "publish", "XMO_PAUSE_SECONDS": "60"}), "Publishing")
+    assert not list(reports.glob("2026-Q4/v*"))
+    assert list(reports.glob(".staging-*")), "the killed runs' staging folders are left behind"
+    # the next run is not blocked by a stale lock, cleans up and publishes v1
+    done = _xmo(project)
+    out, _ = done.communicate(timeout=300)
+    assert done.returncode == 0, out
+    assert "published v1" in out
+    assert not list(reports.glob(".staging-*"))
+    assert sorted(p.name for p in (reports / "2026-Q4").iterdir()) == ["v1"]
+    # the portal lists it
+    assert "2026-Q4/v1" in (reports / "index.html").read_text()
+
+
+def test_second_run_times_out_on_the_lock_with_exit_3(demo_project, tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    with FileLock(str(reports / ".xmo.lock")):
+        proc = subprocess.run([sys.executable, "-m", "xmo_analysis", "run", "--cycle", "2026-Q4", "--project",
+                               str(demo_project), "--reports", str(reports), "--lock-timeout", "1"],
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "another run holds" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in reports.iterdir()) == [".xmo.lock"]
