@@ -194,3 +194,49 @@ def test_notebook_runs_with_its_default_parameters(demo_project, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     assert any("XLA scores and gaps" in str(o.get("data", {})) for c in nb.cells for o in c.get("outputs", []))
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attrs = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [name for name, _ in attrs]
+
+
+def test_data_shown_in_html_is_escaped(project):
+    """A comment, a segment name and a backlog title carrying markup show as text."""
+    import pandas as pd
+    evil_dept = '<img src=x onerror=alert(1)>'
+    evil_comment = 'Horrible, awful, terrible, useless service <script>alert("c")</script> so bad'
+    evil_title = '<script>alert("t")</script> **bold** [link](javascript:alert(1))'
+    d = project / "data/demo"
+    r = pd.read_csv(d / "responses.csv", dtype=str, keep_default_na=False)
+    r.loc[r["department"] == "Legal", "department"] = evil_dept
+    q4 = r.index[r["cycle"] == "2026-Q4"][:12]
+    r.loc[q4, "comment"] = evil_comment
+    r.to_csv(d / "responses.csv", index=False)
+    p = pd.read_csv(d / "population.csv")
+    p.loc[p["department"] == "Legal", "department"] = evil_dept
+    p.to_csv(d / "population.csv", index=False)
+    t = pd.read_parquet(d / "tickets.parquet")
+    t.loc[t["department"] == "Legal", "department"] = evil_dept
+    t.to_parquet(d / "tickets.parquet", index=False)
+    b = pd.read_csv(d / "backlog.csv")
+    b.loc[b["item_id"] == "BL-25", "title"] = evil_title
+    b.to_csv(d / "backlog.csv", index=False)
+    result = run_cycle(project, "2026-Q4")
+    seen = {"dept": False, "comment": False, "title": False}
+    for m in MISSIONS:
+        page = (result.path / f"{m}.html").read_text(encoding="utf-8")
+        parser = _Tags()
+        parser.feed(page)
+        assert "script" not in parser.tags and "onerror" not in parser.attrs, m
+        assert "javascript:" not in " ".join(a for a in parser.attrs), m
+        seen["dept"] |= "&lt;img src=x onerror=alert(1)&gt;" in page
+        # quotes may come back unescaped from nbconvert's serialiser: harmless in text content
+        seen["comment"] |= bool(re.search(r"&lt;script&gt;alert\((&quot;|\")c(&quot;|\")\)&lt;/script&gt;", page))
+        seen["title"] |= bool(re.search(r"&lt;script&gt;alert\((&quot;|\")t(&quot;|\")\)&lt;/script&gt; \*\*bold", page))
+    assert all(seen.values()), seen
