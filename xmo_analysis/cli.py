@@ -5,6 +5,7 @@ executing or rendering; 3 the reports folder is locked by another run for too lo
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -17,10 +18,19 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="xmo-analysis: measure, interpret and act on experience, one cycle at a time.\n\n"
                        "Exit codes: 0 success or up to date, 2 invalid input or configuration, "
                        "1 failure while executing or rendering, 3 reports folder locked.")
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 PROJECT = typer.Option(Path("."), "--project", "-p", help="Project folder (holds params/, notebooks/, data/, reports/).")
+
+
+def _unexpected(exc: BaseException) -> None:
+    """A bug, not bad input: one line, and the traceback only when XMO_DEBUG is set."""
+    if os.environ.get("XMO_DEBUG"):
+        raise exc
+    err.print(f"error: unexpected {type(exc).__name__}: {exc} (set XMO_DEBUG=1 for the traceback; "
+              "please report it)", markup=False)
+    raise typer.Exit(1)
 
 
 def _fail(exc: XmoError) -> None:
@@ -61,6 +71,8 @@ def validate(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g
             data = load_cycle(project, cycle)
     except XmoError as exc:
         _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
     out.print(f"{cycle}: valid — {len(data.current('responses')):,} responses, {len(data.current('tickets')):,} "
               f"tickets, {len(data.current('telemetry')):,} telemetry rows.", markup=False)
 
@@ -85,6 +97,8 @@ def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 202
                                lock_timeout=lock_timeout, progress=lambda m: (status.update(m), err.print(f"· {m}", markup=False)))
     except XmoError as exc:
         _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
     if result.status == "up to date":
         out.print(f"{cycle}: up to date (v{result.version}) — nothing changed since it was published.", markup=False)
     else:

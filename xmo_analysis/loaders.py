@@ -8,6 +8,7 @@ contracts against each other, redacts free text, and raises one
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ FORMATS = ("csv", "parquet", "excel")
 
 def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, str] | None = None,
                sheet: str | int = 0, header_row: int = 0, delimiter: str = ",", encoding: str = "utf-8-sig",
-               filters=None) -> pd.DataFrame:
+               decimal: str = ".", filters=None) -> pd.DataFrame:
     """Read one table and rename its columns to the contract's names.
 
     Parameters
@@ -34,6 +35,7 @@ def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, s
     fmt : ``csv``, ``parquet`` or ``excel``; guessed from the suffix when None.
     columns : contract column -> file column (params ``sources.<contract>.columns``).
     sheet, header_row : Excel sheet and the 0-based row that holds the headers.
+    delimiter, encoding, decimal : CSV layout (``;`` separators, ``latin-1``, decimal commas).
     filters : pyarrow filter expression pushed down into Parquet reads.
 
     The result has a ``_row`` column: the row number a person sees in the file (CSV: the line,
@@ -50,7 +52,7 @@ def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, s
         if fmt == "csv":
             # Everything as text first: the schema coerces and reports values it cannot read.
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=delimiter,
-                                encoding=encoding)
+                                encoding=encoding, skipinitialspace=True)
             first = 2
         elif fmt == "excel":
             frame = pd.read_excel(path, sheet_name=sheet, header=header_row, dtype=object)
@@ -61,8 +63,28 @@ def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, s
             first = 1
     except InputError:
         raise
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(file=str(path), rule=f"is not {encoding} text (byte {exc.start}); set "
+                                 "`encoding` for this source in params/xmo.yaml, e.g. latin-1 or cp1252")) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(Problem(file=str(path), rule="is empty (no header row)")) from exc
     except Exception as exc:  # pandas/pyarrow raise many types for unreadable files
         raise InputError(Problem(file=str(path), rule=f"cannot be read as {fmt}: {exc}".splitlines()[0])) from exc
+    if fmt == "csv" and frame.shape[1] == 1 and delimiter not in ";\t|":
+        head = str(frame.columns[0])
+        for other in (";", "\t", "|"):
+            if other in head:
+                raise InputError(Problem(file=str(path), row=1, rule=f"has one column whose header contains "
+                                         f"{other!r}: the file looks {other!r}-separated; set `delimiter` for this "
+                                         "source in params/xmo.yaml"))
+    if fmt == "csv" and decimal != ".":
+        # Decimal commas: turn "0,8" into "0.8" in cells that are numbers, so the schema can read them.
+        number = r"^-?\d+" + re.escape(decimal) + r"\d+$"
+        for col in frame.columns:
+            cells = frame[col]
+            hit = cells.str.match(number, na=False)
+            if hit.any():
+                frame.loc[hit, col] = cells[hit].str.replace(decimal, ".", regex=False)
     if columns:
         inverse = {src: dst for dst, src in columns.items()}
         frame = frame.rename(columns=inverse)
@@ -138,7 +160,8 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
         try:
             raw = read_table(path, src.get("format"), columns=src.get("columns") or None,
                              sheet=src.get("sheet", 0), header_row=int(src.get("header_row", 0)),
-                             delimiter=src.get("delimiter", ","), encoding=src.get("encoding", "utf-8-sig"))
+                             delimiter=src.get("delimiter", ","), encoding=src.get("encoding", "utf-8-sig"),
+                             decimal=str(src.get("decimal", ".")))
         except InputError as exc:
             problems += exc.problems
             continue
@@ -184,11 +207,21 @@ def _cross_checks(frames, params: Params, cycles: list[str], files: dict[str, st
                                value=str(stamp), rule=f"outside cycle {cid} ({c.start} to {c.end})"))
     pop = frames["population"]
     current = r[r["cycle"].isin(cycles)]
+    weighting = params.settings.get("weighting") or {}
+    if weighting.get("method") == "rake":
+        latest = r[r["cycle"] == cycles[-1]]
+        for seg in weighting.get("margins", []):
+            if seg in pop and seg in latest:
+                for level in sorted(set(pop[seg].dropna()) - set(latest[seg].dropna()), key=str):
+                    row = int(pop.loc[pop[seg] == level, ROW].iloc[0])
+                    out.append(Problem(file=files["population"], row=row, column=seg, value=level,
+                                       rule=f"has a headcount but no respondent in {cycles[-1]}: raking cannot give "
+                                            "its weight to anyone (merge it with another group or drop it)"))
     for seg in params.population_segments:
         if seg not in pop or seg not in current:
             continue  # the schema already reported the missing column
-        known = set(pop[seg])
-        for level in sorted(set(current[seg]) - known):
+        known = set(pop[seg].dropna())
+        for level in sorted(set(current[seg].dropna()) - known, key=str):
             row = int(current.loc[current[seg] == level, ROW].iloc[0])
             out.append(Problem(file=files["responses"], row=row, column=seg, value=level,
                                rule="segment is absent from the population frame (no headcount)"))

@@ -105,10 +105,30 @@ def validate(contract: str, frame: pd.DataFrame, params: Params, file: str) -> t
     """
     schema = SCHEMAS[contract](params)
     rows = frame[ROW] if ROW in frame else pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
+    frame, problems = _parse_dates(frame, schema, rows, file)
     try:
-        return schema.validate(frame, lazy=True), []
+        return schema.validate(frame, lazy=True), problems
     except SchemaErrors as exc:
-        return frame, _problems(exc.failure_cases, rows, file)
+        return frame, problems + _problems(exc.failure_cases, rows, file)
+
+
+def _parse_dates(frame: pd.DataFrame, schema, rows: pd.Series, file: str):
+    """Read date-time text as ISO 8601, cell by cell, so that one odd cell is reported with its row
+    instead of failing the whole column (pandas infers one format from the first value)."""
+    problems: list[Problem] = []
+    frame = frame.copy()
+    for name, column in schema.columns.items():
+        if name not in frame or "datetime" not in str(column.dtype) or pd.api.types.is_datetime64_any_dtype(frame[name]):
+            continue
+        raw = frame[name]
+        text = raw.astype("string").str.strip()
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        bad = text.notna() & (text != "") & parsed.isna()
+        for idx in raw.index[bad.to_numpy()][:200]:
+            problems.append(Problem(file=file, row=int(rows.loc[idx]), column=name, value=str(raw.loc[idx]),
+                                    rule="must be an ISO 8601 date-time (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)"))
+        frame[name] = parsed
+    return frame, problems
 
 
 def _problems(cases: pd.DataFrame, rows: pd.Series, file: str) -> list[Problem]:
