@@ -58,6 +58,7 @@ class Table:
     labels: dict[str, str] = field(default_factory=dict)
     status: tuple[str, ...] = ("status",)
     note: str | None = None
+    wide: tuple[str, ...] = ()  # free-text columns that get room before the others
 
     def _cell(self, col: str, value: Any) -> str:
         text = self.formats.get(col, fmt_number)(value)
@@ -65,6 +66,8 @@ class Table:
         if col in self.status and isinstance(value, str) and value in STATUS_CLASS:
             return f'<td><span class="badge {STATUS_CLASS[value]}">{safe}</span></td>'
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if col in self.wide:
+            return f'<td class="wide">{safe}</td>'
         if numeric:
             return f'<td class="num">{safe}</td>'
         # Short codes (ids, statuses) never wrap, leaving the width to titles and names.

@@ -238,6 +238,6 @@ def backlog(data: CycleData, by: str = "rice", top: int = 12) -> tuple[Table, ob
     t = ranked[["rank", "item", "xla", "kano", "status", "owner", "created", "rice", "wsjf", "lifted"]].head(top)
     return (Table(t, caption=f"Improvement backlog, ranked by {by.upper()} (top {min(top, len(ranked))} of {len(ranked)} open)",
                   formats={"rice": lambda v: fmt_number(v, 0), "wsjf": F2, "rank": lambda v: fmt_number(v, 0)},
-                  status=(), labels={"lifted": "serves a gap"},
+                  status=(), labels={"lifted": "serves a gap"}, wide=("item",),
                   note="Items linked to a missed or at-risk XLA have their score multiplied by 1.5 ('serves a gap')."),
             plots.backlog_matrix(ranked))
