@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -103,3 +104,54 @@ def test_no_visible_group_under_threshold_and_no_single_hidden_group(sizes, k):
     hidden = small_groups(counts, k)
     assert not ((counts < k) & ~hidden).any()
     assert hidden.sum() != 1 or len(counts) == 1
+
+
+@pytest.fixture(scope="module")
+def small_data(demo_project):
+    from xmo_analysis.loaders import load_cycle
+    return load_cycle(demo_project, "2026-Q4")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 14), min_size=1, max_size=6))
+def test_random_segmentations_never_show_a_small_group(small_data, sizes):
+    """Random channel splits of the cycle's respondents: no output shows a group under the
+    threshold, and never exactly one group is hidden (it could be recovered from the total)."""
+    from xmo_analysis import findings, report
+    from xmo_analysis.findings import comments_frame
+    from xmo_analysis.text import examples
+    from xmo_analysis.xla import xla_scores
+
+    data = small_data
+    responses = data.responses.copy()
+    q4 = responses.index[responses["cycle"] == "2026-Q4"]
+    labels = np.array(["main"] * len(q4), dtype=object)
+    start = 0
+    for k, size in enumerate(sizes):
+        labels[start:start + size] = f"tiny{k}"
+        start += size
+    responses.loc[q4, "channel"] = labels
+    d = type(data)(data.params, data.cycle, responses, data.tickets, data.telemetry, data.population,
+                   data.backlog, data.files)
+    k = d.params.min_group_size
+    counts = pd.Series(labels).value_counts()
+
+    scores = xla_scores(d, by="channel")
+    shown = scores[~scores["suppressed"]]
+    assert (shown["n"] >= k).all() and shown["score"].notna().all()
+    assert scores.loc[scores["suppressed"], "score"].isna().all()
+    hidden = set(scores.loc[scores["suppressed"], "segment"])
+    assert len(hidden) != 1 and set(counts[counts < k].index) <= hidden
+
+    table = report.gaps_by(d, "channel").frame
+    for xid in d.params.xlas:
+        visible = table[table[xid].notna()]
+        assert (visible["n"].map(lambda n: isinstance(n, int) and n >= k)).all()
+    seg = findings.segment_gaps(d, "XLA-SD", "channel")
+    assert (seg.loc[~seg["suppressed"], "n"] >= k).all()
+    assert seg.loc[seg["n"] < k, "score"].isna().all()
+
+    ex = examples(comments_frame(d).assign(compound=lambda f: f["compound"]), d.params.min_comment_group,
+                  group="channel", n=50)
+    comment_counts = comments_frame(d).groupby("channel").size()
+    assert all(comment_counts[g] >= d.params.min_comment_group for g in ex["channel"].unique())

@@ -240,3 +240,19 @@ def test_data_shown_in_html_is_escaped(project):
         seen["comment"] |= bool(re.search(r"&lt;script&gt;alert\((&quot;|\")c(&quot;|\")\)&lt;/script&gt;", page))
         seen["title"] |= bool(re.search(r"&lt;script&gt;alert\((&quot;|\")t(&quot;|\")\)&lt;/script&gt; \*\*bold", page))
     assert all(seen.values()), seen
+
+
+@pytest.mark.parametrize("source,timeout,expect", [
+    ("import os\nos._exit(1)", 900, "DeadKernelError"),
+    ("import time\ntime.sleep(60)", 3, "CellTimeoutError"),
+])
+def test_dead_kernel_and_cell_timeout_are_reported(project, source, timeout, expect):
+    path = project / "notebooks" / "1_measures.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(5, nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, path)
+    with pytest.raises(ExecutionError) as err:
+        run_cycle(project, "2026-Q4", cell_timeout=timeout)
+    assert err.value.mission == "1_measures" and expect in str(err.value) and err.value.ename == expect
+    assert len(list((project / "reports" / "failed").glob("2026-Q4-*/1_measures.ipynb"))) == 1
+    assert not list((project / "reports").glob("2026-Q4/v*"))

@@ -83,7 +83,8 @@ def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 202
                                                         "(quarto when it is on PATH)."),
         force: bool = typer.Option(False, "--force", help="Publish a new version even if nothing changed."),
         reports: Path = typer.Option(None, help="Reports folder (default: <project>/reports)."),
-        lock_timeout: float = typer.Option(600, help="Seconds to wait for another run's lock.")):
+        lock_timeout: float = typer.Option(600, help="Seconds to wait for another run's lock."),
+        cell_timeout: int = typer.Option(900, help="Seconds one notebook cell may run before the run fails.")):
     """Run a reporting cycle: validate, execute the mission notebooks, render HTML and PDF, publish.
 
     Examples:
@@ -94,7 +95,7 @@ def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 202
     try:
         with err.status("Starting") as status:
             result = run_cycle(project, cycle, renderer=renderer, force=force, reports=reports,
-                               lock_timeout=lock_timeout, progress=lambda m: (status.update(m), err.print(f"· {m}", markup=False)))
+                               lock_timeout=lock_timeout, cell_timeout=cell_timeout, progress=lambda m: (status.update(m), err.print(f"· {m}", markup=False)))
     except XmoError as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI

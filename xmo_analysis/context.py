@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .loaders import CycleData
+from .privacy import small_groups
 from .xla import x_points
 
 LINKED = ["own_resolution_hours", "own_sla_met", "own_reopened", "own_boot_time_s", "own_crashes_per_day",
@@ -58,11 +59,12 @@ def segment_context(data: CycleData, by: str = "department", cycle: str | None =
     tickets = data.of_cycle("tickets", cycle)
     tel = data.of_cycle("telemetry", cycle)
     happy = resp.groupby(by)["happiness"].agg(["size", "mean"])
+    hidden = small_groups(happy["size"], min_n)
     rows = []
     for seg, (n, mean_happy) in happy.iterrows():
         t = tickets[tickets[by] == seg] if by in tickets else tickets.iloc[0:0]
         d = tel[tel[by] == seg] if by in tel else tel.iloc[0:0]
-        rows.append({by: seg, "respondents": int(n), "happiness (0-10)": mean_happy if n >= min_n else np.nan,
+        rows.append({by: seg, "respondents": int(n), "happiness (0-10)": np.nan if hidden[seg] else mean_happy,
                      "tickets": len(t), "median resolution (h)": t["resolution_hours"].median() if len(t) else np.nan,
                      "SLA met": t["sla_met"].mean() if len(t) else np.nan,
                      "boot time p90 (s)": d["boot_time_s"].quantile(0.9) if len(d) else np.nan,

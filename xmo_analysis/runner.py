@@ -133,9 +133,11 @@ def execute(notebook: Path, out: Path, parameters: dict, failed_dir: Path, timeo
                              ename=exc.ename, evalue=exc.evalue) from exc
     except ConfigError:
         raise
-    except Exception as exc:  # dead kernel, timeout, papermill internals
+    except Exception as exc:  # dead kernel, cell timeout, papermill internals
         _keep_failed(out, failed_dir)
-        raise ExecutionError(mission, f"{type(exc).__name__}: {exc}".splitlines()[0]) from exc
+        # papermill does not record which cell was running when the kernel died or timed out
+        raise ExecutionError(mission, f"{type(exc).__name__}: {exc}".splitlines()[0],
+                             ename=type(exc).__name__, evalue=str(exc)) from exc
 
 
 def _keep_failed(executed: Path, failed_dir: Path) -> None:
@@ -145,7 +147,7 @@ def _keep_failed(executed: Path, failed_dir: Path) -> None:
 
 
 def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,
-              reports: str | Path | None = None, lock_timeout: float = 600,
+              reports: str | Path | None = None, lock_timeout: float = 600, cell_timeout: int = 900,
               progress: Callable[[str], None] | None = None) -> RunResult:
     """Run one reporting cycle end to end and publish it (see the module docstring)."""
     t0 = time.perf_counter()
@@ -188,7 +190,7 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
             for nb in notebooks:
                 say(f"Executing {nb.name}")
                 t = time.perf_counter()
-                execute(nb, staging / nb.name, injected, failed_dir)
+                execute(nb, staging / nb.name, injected, failed_dir, timeout=cell_timeout)
                 timings[f"execute {nb.stem}"] = time.perf_counter() - t
             for nb in notebooks:
                 say(f"Rendering {nb.stem} to HTML and PDF ({engine})")
