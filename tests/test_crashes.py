@@ -73,3 +73,37 @@ def test_second_run_times_out_on_the_lock_with_exit_3(demo_project, tmp_path):
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "another run holds" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in reports.iterdir()) == [".xmo.lock"]
+
+
+def _publisher(reports: str, i: int) -> int:
+    from pathlib import Path as P
+
+    from xmo_analysis import publish
+    reports_path = P(reports)
+    with publish.lock(reports_path, timeout=60):
+        staging = publish.new_staging(reports_path, "2026-Q4")
+        (staging / "1_measures.html").write_text(f"<p>run {i}</p>")
+        number, _ = publish.publish(staging, reports_path, "2026-Q4", {"status": "published", "run": i})
+    return number
+
+
+def test_concurrent_publishers_never_share_a_version_number(tmp_path):
+    """Twelve processes publish into one reports folder at once: versions 1..12, each complete."""
+    import json
+    from concurrent.futures import ProcessPoolExecutor
+    from html.parser import HTMLParser
+
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(_publisher, [str(tmp_path)] * 12, range(12)))
+    assert sorted(numbers) == list(range(1, 13))
+    runs = set()
+    for v in range(1, 13):
+        manifest = json.loads((tmp_path / "2026-Q4" / f"v{v}" / "manifest.json").read_text())
+        assert manifest["version"] == v
+        runs.add(manifest["run"])
+        assert (tmp_path / "2026-Q4" / f"v{v}" / "1_measures.html").read_text() == f"<p>run {manifest['run']}</p>"
+    assert runs == set(range(12))
+    portal = (tmp_path / "index.html").read_text()
+    HTMLParser().feed(portal)
+    assert portal.rstrip().endswith("</html>") and all(f"2026-Q4/v{v}/" in portal for v in range(1, 13))
+    assert not list(tmp_path.glob(".staging-*")) and not list(tmp_path.glob(".index.html.*"))
