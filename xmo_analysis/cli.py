@@ -44,7 +44,9 @@ def _fail(exc: XmoError) -> None:
 @app.command()
 def demo(out_dir: Path = typer.Option(Path("data/demo"), "--out", help="Folder for the demo data."),
          seed: int = typer.Option(20261122, help="Seed: the same seed and scale give identical files."),
-         scale: float = typer.Option(1.0, help="Size factor (1.0: ~3,000 responses and ~20,000 tickets per cycle).")):
+         scale: float = typer.Option(1.0, help="Size factor (1.0: ~3,000 responses and ~20,000 tickets per cycle)."),
+         qualtrics: bool = typer.Option(False, "--qualtrics", help="Also write the survey as a Qualtrics export "
+                                        "(qualtrics_export.csv); see params/examples/qualtrics-source.yaml.")):
     """Generate the demo organisation's data for cycles 2026-Q1..2026-Q4.
 
     Example: xmo demo --out data/demo --seed 7 --scale 0.1
@@ -52,7 +54,7 @@ def demo(out_dir: Path = typer.Option(Path("data/demo"), "--out", help="Folder f
     from .demo import generate
     try:
         with err.status("Generating demo data"):
-            paths = generate(out_dir, seed=seed, scale=scale)
+            paths = generate(out_dir, seed=seed, scale=scale, qualtrics=qualtrics)
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2)

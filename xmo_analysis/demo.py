@@ -70,7 +70,8 @@ def _workdays(start: str, end: str) -> pd.DatetimeIndex:
     return pd.bdate_range(start, end)
 
 
-def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: float = 1.0) -> dict[str, Path]:
+def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: float = 1.0,
+             qualtrics: bool = False) -> dict[str, Path]:
     """Write the demo data set to ``out`` and return the path of each contract's file.
 
     Parameters
@@ -78,6 +79,8 @@ def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: floa
     out : folder to write into (created if missing); existing demo files are replaced atomically.
     seed : seed of the single random generator; the same seed and scale give identical files.
     scale : multiplies employees, devices and tickets (0.1 makes a quick test data set).
+    qualtrics : also write the survey as a Qualtrics export (``qualtrics_export.csv``), which
+        ``QUALTRICS_MAPPING`` maps back to the responses contract.
     """
     if not 0 < scale <= 10:
         raise ValueError(f"`scale` must be in (0, 10]; not {scale!r}.")
@@ -105,6 +108,8 @@ def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: floa
     for cycle, frame in telemetry.items():
         _write_parquet(frame, out / "telemetry" / f"cycle={cycle}" / "part-0.parquet")
     paths["telemetry"] = out / "telemetry"
+    if qualtrics:
+        paths["qualtrics"] = write_qualtrics(responses_df, out / "qualtrics_export.csv")
     return paths
 
 
@@ -326,3 +331,47 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     return _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
+
+
+# ---------------------------------------------------------------- the survey as a Qualtrics export
+CSAT_LABELS = {1: "Very dissatisfied", 2: "Dissatisfied", 3: "Neither satisfied nor dissatisfied", 4: "Satisfied",
+               5: "Very satisfied"}
+QUALTRICS_ITEMS = {"happiness": "Q1", "csat": "Q2", "ces": "Q3",
+                   **{f"{p}_{j}": f"Q{4 + k}_{j}" for k, p in enumerate(("sup", "dig", "ss", "com")) for j in (1, 2, 3)},
+                   "department": "Q10", "location": "Q11", "channel": "Q12", "journey_stage": "Q13",
+                   "experience_type": "Q14", "comment": "Q20"}
+QUALTRICS_MAPPING = {"response_id": "ResponseId", "submitted_at": "RecordedDate", "respondent_id": "ExternalReference",
+                     "columns": QUALTRICS_ITEMS, "choices": {"csat": {v: k for k, v in CSAT_LABELS.items()}},
+                     "only_finished": True}
+
+
+def write_qualtrics(responses: pd.DataFrame, path: str | Path) -> Path:
+    """Write demo responses in Qualtrics' CSV export layout (three header rows, metadata columns,
+    CSAT as choice text, identifying columns filled as a real export would have them)."""
+    n = len(responses)
+    stamp = pd.to_datetime(responses["submitted_at"])
+    meta = pd.DataFrame({
+        "StartDate": (stamp - pd.Timedelta(minutes=6)).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "EndDate": stamp.dt.strftime("%Y-%m-%d %H:%M:%S"), "Status": "IP Address",
+        "IPAddress": [f"10.{i % 250}.{i // 250 % 250}.{i % 7 + 1}" for i in range(n)], "Progress": 100,
+        "Duration (in seconds)": 360, "Finished": 1, "RecordedDate": stamp.dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "ResponseId": "R_" + responses["response_id"].str[1:], "RecipientLastName": "Doe",
+        "RecipientFirstName": "Jo", "RecipientEmail": "jo.doe@northwind.example",
+        "ExternalReference": responses["respondent_id"], "LocationLatitude": 51.5, "LocationLongitude": -0.12,
+        "DistributionChannel": "email", "UserLanguage": "EN"})
+    body = pd.DataFrame({q: responses[item] for item, q in QUALTRICS_ITEMS.items()})
+    body["Q2"] = responses["csat"].map(lambda v: CSAT_LABELS.get(int(v)) if pd.notna(v) else None)
+    body["Q1_NPS_GROUP"] = pd.cut(responses["happiness"], [-1, 6, 8, 10], labels=["1", "2", "3"]).astype(object)
+    body["Q12_5_TEXT"] = None
+    table = pd.concat([meta, body], axis=1)
+    texts = {c: c for c in table.columns} | {q: f"{item} question" for item, q in QUALTRICS_ITEMS.items()}
+    imports = {c: '{"ImportId":"%s"}' % c for c in table.columns}
+    out = pd.concat([pd.DataFrame([texts, imports]), table.astype(object)], ignore_index=True)
+
+    def fmt(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return ""
+        return str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer() else str(v)
+
+    out = out.apply(lambda col: col.map(fmt))
+    return _atomic(Path(path), lambda tmp: out.to_csv(tmp, index=False, lineterminator="\r\n", encoding="utf-8-sig"))

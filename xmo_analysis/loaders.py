@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.dataset as pds
 
 from .exceptions import InputError, Problem
+from .exports import PARSERS, read_export, read_limesurvey, read_qualtrics, read_surveymonkey
 from .params import Params, load_params
 from .privacy import redact_series
 from .validation import ROW, validate
@@ -158,10 +159,15 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
         src = params.settings["sources"][name]
         path = project / src["path"]
         try:
-            raw = read_table(path, src.get("format"), columns=src.get("columns") or None,
-                             sheet=src.get("sheet", 0), header_row=int(src.get("header_row", 0)),
-                             delimiter=src.get("delimiter", ","), encoding=src.get("encoding", "utf-8-sig"),
-                             decimal=str(src.get("decimal", ".")))
+            if src.get("format") in PARSERS:
+                if name != "responses":
+                    raise InputError(Problem(file=str(path), rule=f"format {src.get('format')!r} is for responses only"))
+                raw = read_export(path, src["format"], params, src.get("mapping") or {})
+            else:
+                raw = read_table(path, src.get("format"), columns=src.get("columns") or None,
+                                 sheet=src.get("sheet", 0), header_row=int(src.get("header_row", 0)),
+                                 delimiter=src.get("delimiter", ","), encoding=src.get("encoding", "utf-8-sig"),
+                                 decimal=str(src.get("decimal", ".")))
         except InputError as exc:
             problems += exc.problems
             continue
@@ -228,4 +234,5 @@ def _cross_checks(frames, params: Params, cycles: list[str], files: dict[str, st
     return out
 
 
-__all__ = ["read_table", "load_cycle", "CycleData", "sha256_path"]
+__all__ = ["read_table", "load_cycle", "CycleData", "sha256_path", "read_qualtrics", "read_surveymonkey",
+           "read_limesurvey"]
