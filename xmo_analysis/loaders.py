@@ -22,7 +22,41 @@ from .params import Params, load_params
 from .privacy import redact_series
 from .validation import ROW, validate
 
-FORMATS = ("csv", "parquet", "excel")
+FORMATS = ("csv", "parquet", "excel", "sql")
+
+
+def read_sql(source: dict, name: str) -> pd.DataFrame:
+    """Read a contract from a database through SQLAlchemy (``format: sql`` in params).
+
+    ``url_env`` names the environment variable that holds the connection URL (so no password
+    sits in a committed file); ``url`` may hold a URL without secrets (e.g. a SQLite file).
+    ``query`` (a SELECT) or ``table`` says what to read. Row numbers are 1-based record numbers.
+    """
+    import os
+
+    import sqlalchemy as sa
+    label = f"sources.{name} (sql)"
+    url = os.environ.get(source["url_env"]) if source.get("url_env") else source.get("url")
+    if not url:
+        where = f"environment variable {source['url_env']}" if source.get("url_env") else "`url`"
+        raise InputError(Problem(file=label, rule=f"no connection URL: set {where}"))
+    if not (source.get("query") or source.get("table")):
+        raise InputError(Problem(file=label, rule="give a `query` or a `table` to read"))
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            if source.get("query"):
+                frame = pd.read_sql_query(sa.text(source["query"]), conn)
+            else:
+                frame = pd.read_sql_table(source["table"], conn, schema=source.get("schema"))
+        engine.dispose()
+    except Exception as exc:  # drivers raise their own error types
+        safe = sa.engine.make_url(url).render_as_string(hide_password=True) if "://" in str(url) else "?"
+        raise InputError(Problem(file=label, rule=f"cannot read from {safe}: {exc}".splitlines()[0])) from exc
+    if source.get("columns"):
+        frame = frame.rename(columns={src: dst for dst, src in source["columns"].items()})
+    frame.insert(0, ROW, np.arange(1, len(frame) + 1))
+    return frame
 
 
 def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, str] | None = None,
@@ -157,6 +191,18 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
     files: dict[str, str] = {}
     for name in ("responses", "tickets", "telemetry", "population", "backlog"):
         src = params.settings["sources"][name]
+        if src.get("format") == "sql":
+            try:
+                raw = read_sql(src, name)
+            except InputError as exc:
+                problems += exc.problems
+                continue
+            label = f"sources.{name} (sql)"
+            files[label] = hashlib.sha256(raw.drop(columns=ROW).to_csv(index=False).encode()).hexdigest()
+            frame, found = validate(name, raw, params, label)
+            problems += found
+            frames[name] = frame
+            continue
         path = project / src["path"]
         try:
             if src.get("format") in PARSERS:
@@ -179,8 +225,9 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
         problems += found
         frames[name] = frame
     if "responses" in frames and "population" in frames:
-        problems += _cross_checks(frames, params, cycles, {k: str(project / params.settings["sources"][k]["path"])
-                                                           for k in frames})
+        labels = {k: (str(project / v["path"]) if v.get("format") != "sql" else f"sources.{k} (sql)")
+                  for k, v in params.settings["sources"].items() if k in frames}
+        problems += _cross_checks(frames, params, cycles, labels)
     if problems:
         raise InputError(problems, title=f"{len(problems)} problem(s) in the input data for {cycle}")
     responses = frames["responses"]
