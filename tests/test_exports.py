@@ -106,3 +106,15 @@ def test_demo_cycle_runs_from_its_qualtrics_export(tmp_path):
     pd.testing.assert_frame_equal(via_export[cols].reset_index(drop=True), plain[cols].reset_index(drop=True),
                                   check_dtype=False)
     assert (via_export["response_id"].str[2:] == plain["response_id"].str[1:]).all()
+
+
+def test_qualtrics_tsv_in_utf16(params, tmp_path):
+    """Qualtrics' "TSV" download is UTF-16 with tabs; it reads to the same frame as the CSV."""
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO((FIX / "qualtrics.csv").read_text(encoding="utf-8-sig"), newline="")))
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    tsv = tmp_path / "export.tsv"
+    tsv.write_bytes(out.getvalue().encode("utf-16"))
+    pd.testing.assert_frame_equal(read_qualtrics(tsv, params, QUALTRICS), read_qualtrics(FIX / "qualtrics.csv", params, QUALTRICS))
