@@ -10,7 +10,7 @@ import pandas as pd
 
 from .loaders import CycleData
 from .privacy import small_groups
-from .xla import x_points
+from .xla import metric_value, x_points
 
 LINKED = ["own_resolution_hours", "own_sla_met", "own_reopened", "own_boot_time_s", "own_crashes_per_day",
           "own_app_latency_ms"]
@@ -35,9 +35,15 @@ def respondent_context(data: CycleData, cycle: str | None = None) -> pd.DataFram
             out["own_sla_met"] = resp["respondent_id"].map(last["sla_met"].astype(float))
             out["own_reopened"] = resp["respondent_id"].map(last["reopened"].astype(float))
         tel = data.of_cycle("telemetry", cycle)
-        if "user_id" in tel:
+        if hasattr(tel, "per_user"):  # aggregated telemetry: per-user means computed in DuckDB
+            dev = tel.per_user().rename(columns={"boot_time_s": "boot", "crashes": "crashes",
+                                                 "app_latency_ms": "latency"})
+        elif "user_id" in tel:
             dev = tel.groupby("user_id").agg(boot=("boot_time_s", "mean"), crashes=("crashes", "mean"),
                                              latency=("app_latency_ms", "mean"))
+        else:
+            dev = None
+        if dev is not None and {"boot", "crashes", "latency"} <= set(dev.columns):
             out["own_boot_time_s"] = resp["respondent_id"].map(dev["boot"])
             out["own_crashes_per_day"] = resp["respondent_id"].map(dev["crashes"])
             out["own_app_latency_ms"] = resp["respondent_id"].map(dev["latency"])
@@ -62,11 +68,14 @@ def segment_context(data: CycleData, by: str = "department", cycle: str | None =
     hidden = small_groups(happy["size"], min_n)
     rows = []
     for seg, (n, mean_happy) in happy.iterrows():
-        t = tickets[tickets[by] == seg] if by in tickets else tickets.iloc[0:0]
-        d = tel[tel[by] == seg] if by in tel else tel.iloc[0:0]
-        rows.append({by: seg, "respondents": int(n), "happiness (0-10)": np.nan if hidden[seg] else mean_happy,
-                     "tickets": len(t), "median resolution (h)": t["resolution_hours"].median() if len(t) else np.nan,
-                     "SLA met": t["sla_met"].mean() if len(t) else np.nan,
-                     "boot time p90 (s)": d["boot_time_s"].quantile(0.9) if len(d) else np.nan,
-                     "app latency p90 (ms)": d["app_latency_ms"].quantile(0.9) if len(d) else np.nan})
+        row = {by: seg, "respondents": int(n), "happiness (0-10)": np.nan if hidden[seg] else mean_happy,
+               "tickets": int((tickets[by] == seg).sum()) if by in tickets else np.nan}
+        for m in data.params.metrics.values():
+            src = tickets if m.source == "tickets" else tel
+            if hasattr(src, "metric"):
+                value = src.metric(m, (by, seg) if by in src.columns else None)
+            else:
+                value = metric_value(src[src[by] == seg] if by in src else src.iloc[0:0], m)
+            row[m.label] = value
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -168,11 +168,12 @@ def context_section(data: CycleData) -> tuple[Text, Table]:
         sentences.append(f"Respondents whose own device boots slowest (top quarter, >= {q[0.75]:.0f} s) score the "
                          f"digital workplace items {slow:.0f}/100, against {fast:.0f} for the fastest quarter.")
     t = segment_context(data)
+    formats = {"happiness (0-10)": F2, "respondents": lambda v: fmt_number(v, 0), "tickets": lambda v: fmt_number(v, 0)}
+    for m in data.params.metrics.values():
+        formats[m.label] = fmt_pct if m.unit == "share" else (F2 if m.unit.startswith("crashes") else F1)
     return Text(sentences or ["No respondent could be linked to tickets or devices."]), Table(
         t, caption="How it felt (X) next to what happened (O) and the technology (T), by department", status=(),
-        formats={"happiness (0-10)": F2, "median resolution (h)": F1, "SLA met": fmt_pct, "boot time p90 (s)": F1,
-                 "app latency p90 (ms)": lambda v: fmt_number(v, 0), "respondents": lambda v: fmt_number(v, 0),
-                 "tickets": lambda v: fmt_number(v, 0)})
+        formats=formats)
 
 
 def segment_section(data: CycleData, xla_id: str, by: str) -> Table:

@@ -20,6 +20,8 @@ from .exceptions import InputError, Problem
 from .exports import PARSERS, read_export, read_limesurvey, read_qualtrics, read_surveymonkey
 from .params import Params, load_params
 from .privacy import redact_series
+from .telemetry import check as check_telemetry
+from .telemetry import summarise as summarise_telemetry
 from .validation import ROW, validate
 
 FORMATS = ("csv", "parquet", "excel", "sql")
@@ -139,6 +141,7 @@ class CycleData:
     population: pd.DataFrame
     backlog: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input read
+    telemetry_summary: dict | None = None  # cycle -> AggregatedTelemetry when `aggregate: true`
 
     def current(self, name: str) -> pd.DataFrame:
         """The rows of ``name`` (responses, tickets, telemetry) for this cycle only."""
@@ -146,6 +149,8 @@ class CycleData:
 
     def of_cycle(self, name: str, cycle: str) -> pd.DataFrame:
         """The rows of ``name`` for ``cycle`` (cached: telemetry holds millions of rows)."""
+        if name == "telemetry" and self.telemetry_summary is not None:
+            return self.telemetry_summary[cycle]
         cache = self.__dict__.setdefault("_slices", {})
         if (name, cycle) not in cache:
             frame = getattr(self, name)
@@ -204,6 +209,15 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
             frames[name] = frame
             continue
         path = project / src["path"]
+        if name == "telemetry" and src.get("aggregate"):
+            # Large T-data: checked and aggregated inside DuckDB, never loaded row by row.
+            if not path.exists():
+                problems.append(Problem(file=str(path), rule="file is missing"))
+                continue
+            problems += check_telemetry(path, params)
+            files[str(path)] = sha256_path(path)
+            frames[name] = None
+            continue
         try:
             if src.get("format") in PARSERS:
                 if name != "responses":
@@ -238,12 +252,17 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
     tickets["cycle"] = _cycle_of(tickets["opened_at"], params, cycles)
     tickets = tickets[tickets["cycle"].notna()].reset_index(drop=True)
     tickets["resolution_hours"] = (tickets["resolved_at"] - tickets["opened_at"]).dt.total_seconds() / 3600
-    telemetry = frames["telemetry"]
-    telemetry["cycle"] = _cycle_of(telemetry["date"], params, cycles)
-    telemetry = telemetry[telemetry["cycle"].notna()].reset_index(drop=True)
+    telemetry, summary = frames["telemetry"], None
+    if telemetry is None:
+        src = params.settings["sources"]["telemetry"]
+        summary = summarise_telemetry(project / src["path"], params, cycles, params.segments)
+        telemetry = pd.DataFrame({ROW: [], "date": [], "device_id": [], "user_id": [], "cycle": []})
+    else:
+        telemetry["cycle"] = _cycle_of(telemetry["date"], params, cycles)
+        telemetry = telemetry[telemetry["cycle"].notna()].reset_index(drop=True)
     return CycleData(params, cycle, responses.drop(columns=ROW), tickets.drop(columns=ROW),
                      telemetry.drop(columns=ROW), frames["population"].drop(columns=ROW),
-                     frames["backlog"].drop(columns=ROW), files)
+                     frames["backlog"].drop(columns=ROW), files, summary)
 
 
 def _cross_checks(frames, params: Params, cycles: list[str], files: dict[str, str]) -> list[Problem]:

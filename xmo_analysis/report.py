@@ -53,12 +53,17 @@ def inventory(data: CycleData) -> Table:
     for kind, name, stamp in (("X", "responses", "submitted_at"), ("O", "tickets", "opened_at"),
                               ("T", "telemetry", "date")):
         cur = data.current(name)
-        first = cur[stamp].min() if len(cur) else None
-        last = cur[stamp].max() if len(cur) else None
+        if hasattr(cur, "first"):  # aggregated telemetry
+            first, last = (pd.Timestamp(cur.first), pd.Timestamp(cur.last)) if len(cur) else (None, None)
+        else:
+            first = cur[stamp].min() if len(cur) else None
+            last = cur[stamp].max() if len(cur) else None
         # O and T data should run to the end of the period (less a week's grace); X only in its window.
         due = pd.Timestamp(c.end) - pd.Timedelta(days=7)
-        status = "missing" if cur.empty else ("late" if kind != "X" and last < due else "ok")
-        rows.append({"type": kind, "source": name, "rows in cycle": len(cur), "rows, all cycles": len(getattr(data, name)),
+        status = "missing" if len(cur) == 0 else ("late" if kind != "X" and last < due else "ok")
+        total = (sum(len(t) for t in data.telemetry_summary.values()) if name == "telemetry" and data.telemetry_summary
+                 else len(getattr(data, name)))
+        rows.append({"type": kind, "source": name, "rows in cycle": len(cur), "rows, all cycles": total,
                      "first": first.date().isoformat() if first is not None else None,
                      "last": last.date().isoformat() if last is not None else None, "status": status})
     rows.append({"type": "frame", "source": "population", "rows in cycle": len(data.population),

@@ -52,3 +52,90 @@ def aggregate(path: str | Path, params: Params, cycles: list[str], by: list[str]
         return con.execute(sql, [glob]).df().rename(columns={"xmo_cycle": "cycle"})
     finally:
         con.close()
+
+
+class AggregatedTelemetry:
+    """One cycle's telemetry, aggregated in DuckDB, standing in for its rows in the analyses.
+
+    ``metric(m, segment)`` gives a metric overall or for ``(column, level)``; ``per_user()`` the
+    mean of every telemetry column per user (for matching respondents); ``len()`` the rows.
+    """
+
+    def __init__(self, cycle: str, metrics: pd.DataFrame, users: pd.DataFrame, rows: int, first, last):
+        self.cycle, self._metrics, self._users = cycle, metrics, users
+        self.rows, self.first, self.last = rows, first, last
+        self.columns = ["date", "user_id", *[c for c in metrics["by"].unique() if c != "all"]]
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def metric(self, metric, segment: tuple[str, str] | None = None) -> float:
+        by, level = segment if segment else ("all", "all")
+        hit = self._metrics[(self._metrics["by"] == by) & (self._metrics["level"] == str(level))]
+        return float(hit[metric.id].iloc[0]) if len(hit) and metric.id in hit else float("nan")
+
+    def per_user(self) -> pd.DataFrame:
+        return self._users
+
+
+def check(path: str | Path, params: Params) -> list:
+    """Validation of a large telemetry dataset inside DuckDB: required columns, no negative metric
+    value (each offending record named by file and row), readable dates."""
+    from .exceptions import Problem
+    glob = str(Path(path) / "**" / "*.parquet") if Path(path).is_dir() else str(path)
+    con = duckdb.connect()
+    problems = []
+    try:
+        cols = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = true)", [glob]).fetchall()}
+        needed = ["date", "device_id", *[m.column for m in params.metrics.values() if m.source == "telemetry"]]
+        for c in needed:
+            if c not in cols:
+                problems.append(Problem(file=str(path), column=c, rule=f"required column '{c}' is missing"))
+        for c in sorted({m.column for m in params.metrics.values() if m.source == "telemetry"} & cols):
+            bad = con.execute(f"SELECT filename, file_row_number, {_ident(c)} FROM read_parquet(?, filename = true, "
+                              f"file_row_number = true, hive_partitioning = true) WHERE {_ident(c)} < 0 LIMIT 50",
+                              [glob]).fetchall()
+            problems += [Problem(file=f, row=int(r) + 1, column=c, value=v, rule="a metric value must not be negative")
+                         for f, r, v in bad]
+    except duckdb.Error as exc:
+        problems.append(Problem(file=str(path), rule=f"cannot be read as Parquet: {exc}".splitlines()[0]))
+    finally:
+        con.close()
+    return problems
+
+
+def summarise(path: str | Path, params: Params, cycles: list[str], segments: list[str]) -> dict[str, AggregatedTelemetry]:
+    """Aggregate every cycle's telemetry overall, by each segment column, and per user."""
+    glob = str(Path(path) / "**" / "*.parquet") if Path(path).is_dir() else str(path)
+    con = duckdb.connect()
+    try:
+        cols = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = true)", [glob]).fetchall()}
+    finally:
+        con.close()
+    segs = [s for s in segments if s in cols]
+    frames = [aggregate(path, params, cycles).assign(by="all", level="all")]
+    for seg in segs:
+        frames.append(aggregate(path, params, cycles, by=[seg]).rename(columns={seg: "level"}).assign(by=seg))
+    metrics = pd.concat(frames, ignore_index=True)
+    metrics["level"] = metrics["level"].astype(str)
+    columns = sorted({m.column for m in params.metrics.values() if m.source == "telemetry"})
+    cases = " ".join(f"WHEN date >= DATE '{params.cycles[c].start}' AND date < DATE '{params.cycles[c].end}' + 1 "
+                     f"THEN '{c}'" for c in cycles)
+    users_sql = (f"SELECT CASE {cases} END AS xmo_cycle, user_id, "
+                 + ", ".join(f"avg(CAST({_ident(c)} AS DOUBLE)) AS {_ident(c)}" for c in columns)
+                 + ", count(*) AS rows, min(date) AS first, max(date) AS last "
+                 f"FROM read_parquet(?, hive_partitioning = true) GROUP BY xmo_cycle, user_id")
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        users = con.execute(users_sql, [glob]).df() if "user_id" in cols else pd.DataFrame(columns=["xmo_cycle", "user_id"])
+    finally:
+        con.close()
+    out = {}
+    for c in cycles:
+        u = users[users["xmo_cycle"] == c]
+        m = metrics[metrics["cycle"] == c]
+        rows = int(m.loc[m["by"] == "all", "rows"].sum())
+        out[c] = AggregatedTelemetry(c, m, u.drop(columns=["xmo_cycle", "rows", "first", "last"]).set_index("user_id"),
+                                     rows, u["first"].min() if len(u) else None, u["last"].max() if len(u) else None)
+    return out

@@ -69,7 +69,8 @@ def indicator_table(data, params: Params, cycle: str | None = None) -> pd.DataFr
     cycle = cycle or data.cycle
     rows = []
     for m in params.metrics.values():
-        value = metric_value(data.of_cycle(m.source, cycle), m)
+        src = data.of_cycle(m.source, cycle)
+        value = src.metric(m) if hasattr(src, "metric") else metric_value(src, m)
         rows.append({"metric": m.id, "label": m.label, "source": m.source, "value": value, "unit": m.unit,
                      "target": m.target, "better": m.direction, "attainment": attainment(value, m)})
     return pd.DataFrame(rows)
@@ -83,9 +84,13 @@ def ot_part(sources: dict[str, pd.DataFrame], params: Params, xla,
             continue
         m = params.metrics[ind.ref]
         frame = sources[m.source]
-        if segment is not None and segment[0] in frame:
-            frame = frame[frame[segment[0]] == segment[1]]
-        a = attainment(metric_value(frame, m), m)
+        if hasattr(frame, "metric"):  # aggregated telemetry (xmo_analysis.telemetry)
+            seg = segment if segment is not None and segment[0] in frame.columns else None
+            a = attainment(frame.metric(m, seg), m)
+        else:
+            if segment is not None and segment[0] in frame:
+                frame = frame[frame[segment[0]] == segment[1]]
+            a = attainment(metric_value(frame, m), m)
         detail[ind.ref] = a
         part += ind.weight * (0.0 if np.isnan(a) else a)
     return part, detail

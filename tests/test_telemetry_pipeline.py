@@ -1,0 +1,46 @@
+"""Aggregated telemetry (``aggregate: true``) gives the analyses the same numbers as rows do."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from xmo_analysis import findings, report
+from xmo_analysis.context import respondent_context, segment_context
+from xmo_analysis.exceptions import InputError
+from xmo_analysis.loaders import load_cycle
+from xmo_analysis.xla import indicator_table, xla_scores
+
+
+def _aggregate(project):
+    path = project / "params" / "xmo.yaml"
+    settings = yaml.safe_load(path.read_text())
+    settings["sources"]["telemetry"]["aggregate"] = True
+    path.write_text(yaml.safe_dump(settings))
+
+
+def test_aggregated_telemetry_equals_rows(project):
+    rows = load_cycle(project, "2026-Q4")
+    _aggregate(project)
+    agg = load_cycle(project, "2026-Q4")
+    assert agg.telemetry_summary is not None and len(agg.telemetry) == 0
+    pd.testing.assert_frame_equal(indicator_table(agg, agg.params), indicator_table(rows, rows.params))
+    for by in (None, "department", "location", "channel"):
+        pd.testing.assert_frame_equal(xla_scores(agg, by=by), xla_scores(rows, by=by), check_exact=False, rtol=1e-9)
+    cols = ["own_boot_time_s", "own_crashes_per_day", "own_app_latency_ms"]
+    pd.testing.assert_frame_equal(respondent_context(agg)[cols], respondent_context(rows)[cols], check_exact=False)
+    pd.testing.assert_frame_equal(segment_context(agg), segment_context(rows), check_exact=False, rtol=1e-9)
+    assert report.inventory(agg).frame.equals(report.inventory(rows).frame)
+    assert findings.conclusions(agg).equals(findings.conclusions(rows))
+
+
+def test_aggregated_telemetry_is_validated(project):
+    path = project / "data/demo/telemetry/cycle=2026-Q2/part-0.parquet"
+    t = pd.read_parquet(path)
+    t.loc[7, "app_latency_ms"] = -3
+    t.to_parquet(path, index=False)
+    _aggregate(project)
+    with pytest.raises(InputError) as err:
+        load_cycle(project, "2026-Q4")
+    p = err.value.problems[0]
+    assert p.column == "app_latency_ms" and p.row == 8 and p.value == -3 and "cycle=2026-Q2" in p.file
