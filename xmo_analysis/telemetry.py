@@ -124,7 +124,7 @@ def summarise(path: str | Path, params: Params, cycles: list[str], segments: lis
     users_sql = (f"SELECT CASE {cases} END AS xmo_cycle, user_id, "
                  + ", ".join(f"avg(CAST({_ident(c)} AS DOUBLE)) AS {_ident(c)}" for c in columns)
                  + ", count(*) AS rows, min(date) AS first, max(date) AS last "
-                 f"FROM read_parquet(?, hive_partitioning = true) GROUP BY xmo_cycle, user_id")
+                 "FROM read_parquet(?, hive_partitioning = true) GROUP BY xmo_cycle, user_id")
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
