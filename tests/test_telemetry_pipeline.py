@@ -12,10 +12,10 @@ from xmo_analysis.loaders import load_cycle
 from xmo_analysis.xla import indicator_table, xla_scores
 
 
-def _aggregate(project):
+def _aggregate(project, **extra):
     path = project / "params" / "xmo.yaml"
     settings = yaml.safe_load(path.read_text())
-    settings["sources"]["telemetry"]["aggregate"] = True
+    settings["sources"]["telemetry"].update(aggregate=True, **extra)
     path.write_text(yaml.safe_dump(settings))
 
 
@@ -44,3 +44,11 @@ def test_aggregated_telemetry_is_validated(project):
         load_cycle(project, "2026-Q4")
     p = err.value.problems[0]
     assert p.column == "app_latency_ms" and p.row == 8 and p.value == -3 and "cycle=2026-Q2" in p.file
+
+
+def test_tdigest_quantiles_close_to_exact(project):
+    rows = load_cycle(project, "2026-Q4")
+    _aggregate(project, exact_quantiles=False)
+    agg = load_cycle(project, "2026-Q4")
+    a, b = indicator_table(agg, agg.params), indicator_table(rows, rows.params)
+    assert a["value"].tolist() == pytest.approx(b["value"].tolist(), rel=0.03)

@@ -255,7 +255,8 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
     telemetry, summary = frames["telemetry"], None
     if telemetry is None:
         src = params.settings["sources"]["telemetry"]
-        summary = summarise_telemetry(project / src["path"], params, cycles, params.segments)
+        summary = summarise_telemetry(project / src["path"], params, cycles, params.segments,
+                                      exact=bool(src.get("exact_quantiles", True)))
         telemetry = pd.DataFrame({ROW: [], "date": [], "device_id": [], "user_id": [], "cycle": []})
     else:
         telemetry["cycle"] = _cycle_of(telemetry["date"], params, cycles)

@@ -104,8 +104,12 @@ def check(path: str | Path, params: Params) -> list:
     return problems
 
 
-def summarise(path: str | Path, params: Params, cycles: list[str], segments: list[str]) -> dict[str, AggregatedTelemetry]:
-    """Aggregate every cycle's telemetry overall, by each segment column, and per user."""
+def summarise(path: str | Path, params: Params, cycles: list[str], segments: list[str],
+              exact: bool = True) -> dict[str, AggregatedTelemetry]:
+    """Aggregate every cycle's telemetry overall, by each segment column, and per user.
+
+    ``exact=False`` (params ``sources.telemetry.exact_quantiles: false``) uses t-digest quantiles,
+    whose memory stays flat as rows grow."""
     glob = str(Path(path) / "**" / "*.parquet") if Path(path).is_dir() else str(path)
     con = duckdb.connect()
     try:
@@ -113,9 +117,10 @@ def summarise(path: str | Path, params: Params, cycles: list[str], segments: lis
     finally:
         con.close()
     segs = [s for s in segments if s in cols]
-    frames = [aggregate(path, params, cycles).assign(by="all", level="all")]
+    frames = [aggregate(path, params, cycles, exact=exact).assign(by="all", level="all")]
     for seg in segs:
-        frames.append(aggregate(path, params, cycles, by=[seg]).rename(columns={seg: "level"}).assign(by=seg))
+        frames.append(aggregate(path, params, cycles, by=[seg], exact=exact).rename(columns={seg: "level"})
+                      .assign(by=seg))
     metrics = pd.concat(frames, ignore_index=True)
     metrics["level"] = metrics["level"].astype(str)
     columns = sorted({m.column for m in params.metrics.values() if m.source == "telemetry"})
