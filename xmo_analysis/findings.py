@@ -14,7 +14,7 @@ from .display import Table, Text, fmt_number, fmt_p, fmt_pct
 from .drivers import drivers
 from .loaders import CycleData
 from .text import distinctive_terms, examples, sentiment, themes
-from .xla import cycle_weights, ot_part, xla_points, xla_scores
+from .xla import cycle_points, cycle_weights, xla_scores
 
 F1 = lambda v: fmt_number(v, 1)  # noqa: E731
 F2 = lambda v: fmt_number(v, 2)  # noqa: E731
@@ -64,11 +64,8 @@ def driver_table(data: CycleData, outcome: str = "happiness") -> pd.DataFrame:
 def segment_gaps(data: CycleData, xla_id: str, by: str) -> pd.DataFrame:
     """One XLA by segment: the segment's score and status, and its survey (X) difference to the rest
     of the organisation with raw and Benjamini-Hochberg adjusted p-values."""
-    xla = data.params.xlas[xla_id]
     resp = data.current("responses").reset_index(drop=True)
-    sources = {n: data.of_cycle(n, data.cycle) for n in ("tickets", "telemetry")}
-    ot, _ = ot_part(sources, data.params, xla, None)
-    frame = resp.assign(points=xla_points(resp, data.params, xla, ot))
+    frame = resp.assign(points=cycle_points(data, xla_id))
     cmp = compare_segments(frame, "points", by, weights=cycle_weights(data), min_n=data.params.min_group_size)
     scores = xla_scores(data, by=by).query("xla == @xla_id").set_index("segment")
     cmp["score"] = cmp["segment"].map(scores["score"])

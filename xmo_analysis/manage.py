@@ -13,17 +13,15 @@ from .comparisons import compare
 from .display import Table, Text, fmt_number, fmt_p, fmt_pct
 from .loaders import CycleData
 from .text import examples
-from .xla import cycle_weights, ot_part, xla_points, xla_scores
+from .xla import cycle_points, cycle_weights, xla_scores
 
 F1 = lambda v: fmt_number(v, 1)  # noqa: E731
 
 
 def points(data: CycleData, xla_id: str, cycle: str) -> pd.DataFrame:
     """The cycle's responses with the per-response XLA variable (organisation-level O/T part)."""
-    xla = data.params.xlas[xla_id]
     resp = data.of_cycle("responses", cycle).reset_index(drop=True)
-    ot, _ = ot_part({n: data.of_cycle(n, cycle) for n in ("tickets", "telemetry")}, data.params, xla, None)
-    return resp.assign(points=xla_points(resp, data.params, xla, ot))
+    return resp.assign(points=cycle_points(data, xla_id, cycle))
 
 
 # ---------------------------------------------------------------- trends

@@ -19,7 +19,7 @@ from .display import Cards, Table, Text, fmt_number, fmt_p, fmt_pct
 from .loaders import CycleData
 from .privacy import small_groups
 from .validity import margin_of_error, representativeness
-from .xla import cycle_weights, indicator_table, ot_part, xla_points, xla_scores, xla_trend
+from .xla import cycle_points, cycle_weights, indicator_table, xla_scores, xla_trend
 
 F1 = lambda v: fmt_number(v, 1)  # noqa: E731
 F2 = lambda v: fmt_number(v, 2)  # noqa: E731
@@ -181,17 +181,11 @@ def scorecard_frame(data: CycleData) -> pd.DataFrame:
             changes.append((np.nan, np.nan, np.nan))
             continue
         prior_score = float(prior.loc[prior.xla == xla.id, "score"].iloc[0])
-        c = compare(_points(data, xla, data.cycle), _points(data, xla, prev),
+        c = compare(cycle_points(data, xla.id, data.cycle), cycle_points(data, xla.id, prev),
                     weights_a=cycle_weights(data, data.cycle), weights_b=cycle_weights(data, prev))
         changes.append((prior_score, c.diff, c.p_value))
     s["previous"], s["change"], s["p_change"] = zip(*changes)
     return s
-
-
-def _points(data: CycleData, xla, cycle: str) -> np.ndarray:
-    sources = {n: data.of_cycle(n, cycle) for n in ("tickets", "telemetry")}
-    ot, _ = ot_part(sources, data.params, xla, None)
-    return xla_points(data.of_cycle("responses", cycle), data.params, xla, ot)
 
 
 def scorecard(data: CycleData) -> Table:

@@ -184,6 +184,16 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
     return pd.DataFrame(rows, columns=columns)
 
 
+def cycle_points(data, xla_id: str, cycle: str | None = None) -> np.ndarray:
+    """The per-response XLA variable for a cycle's respondents, with the organisation's O/T part
+    (in the order of ``data.of_cycle("responses", cycle)``)."""
+    cycle = cycle or data.cycle
+    xla = data.params.xlas[xla_id]
+    sources = {n: data.of_cycle(n, cycle) for n in ("tickets", "telemetry")}
+    ot, _ = ot_part(sources, data.params, xla, None)
+    return xla_points(data.of_cycle("responses", cycle), data.params, xla, ot)
+
+
 def xla_trend(data, params: Params | None = None) -> pd.DataFrame:
     """:func:`xla_scores` for every cycle up to the current one, oldest first, with a ``cycle`` column."""
     params = params or data.params
