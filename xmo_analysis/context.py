@@ -56,6 +56,11 @@ def respondent_context(data: CycleData, cycle: str | None = None) -> pd.DataFram
     return out
 
 
+def short_label(metric) -> str:
+    """A column header narrow enough for an A4 table: 'boot time s (p90)'."""
+    return f"{metric.column.replace('_', ' ')} ({metric.aggregation})"
+
+
 def segment_context(data: CycleData, by: str = "department", cycle: str | None = None,
                     min_n: int | None = None) -> pd.DataFrame:
     """Per segment: how it felt (happiness points, X) next to what happened (O) and the tech (T)."""
@@ -76,6 +81,6 @@ def segment_context(data: CycleData, by: str = "department", cycle: str | None =
                 value = src.metric(m, (by, seg) if by in src.columns else None)
             else:
                 value = metric_value(src[src[by] == seg] if by in src else src.iloc[0:0], m)
-            row[m.label] = value
+            row[short_label(m)] = value
         rows.append(row)
     return pd.DataFrame(rows)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import plots
 from .comparisons import compare_segments
-from .context import respondent_context, segment_context
+from .context import respondent_context, segment_context, short_label
 from .display import Table, Text, fmt_number, fmt_p, fmt_pct
 from .drivers import drivers
 from .loaders import CycleData
@@ -167,7 +167,7 @@ def context_section(data: CycleData) -> tuple[Text, Table]:
     t = segment_context(data)
     formats = {"happiness (0-10)": F2, "respondents": lambda v: fmt_number(v, 0), "tickets": lambda v: fmt_number(v, 0)}
     for m in data.params.metrics.values():
-        formats[m.label] = fmt_pct if m.unit == "share" else (F2 if m.unit.startswith("crashes") else F1)
+        formats[short_label(m)] = fmt_pct if m.unit == "share" else (F2 if m.unit.startswith("crashes") else F1)
     return Text(sentences or ["No respondent could be linked to tickets or devices."]), Table(
         t, caption="How it felt (X) next to what happened (O) and the technology (T), by department", status=(),
         formats=formats)
