@@ -30,6 +30,23 @@ def fmt_number(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def fmt1(value: Any) -> str:
+    """A number with one decimal."""
+    return fmt_number(value, 1)
+
+
+def fmt2(value: Any) -> str:
+    """A number with two decimals."""
+    return fmt_number(value, 2)
+
+
+def fmt_signed(value: Any) -> str:
+    """A difference with its sign and one decimal ("+1.5", "-0.3"); missing as an em dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "—"
+    return f"{value:+.1f}"
+
+
 def fmt_pct(value: Any, digits: int = 1) -> str:
     """A share in [0, 1] as a percentage."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

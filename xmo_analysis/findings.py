@@ -10,14 +10,12 @@ import pandas as pd
 from . import plots
 from .comparisons import compare_segments
 from .context import respondent_context, segment_context, short_label
-from .display import Table, Text, fmt_number, fmt_p, fmt_pct
+from .display import Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed
 from .drivers import drivers
 from .loaders import CycleData
 from .text import distinctive_terms, examples, sentiment, themes
 from .xla import cycle_points, cycle_weights, xla_scores
 
-F1 = lambda v: fmt_number(v, 1)  # noqa: E731
-F2 = lambda v: fmt_number(v, 2)  # noqa: E731
 # O/T metric column -> the respondent's own value of it (context.respondent_context)
 OWN = {"resolution_hours": "own_resolution_hours", "sla_met": "own_sla_met", "reopened": "own_reopened",
        "boot_time_s": "own_boot_time_s", "crashes": "own_crashes_per_day", "app_latency_ms": "own_app_latency_ms"}
@@ -123,7 +121,7 @@ def sentiment_section(data: CycleData) -> tuple[Text, Table]:
         Text(["No comments this cycle."])
     t = theme_table(c, data)
     return lead, Table(t, caption="Themes in comments", status=(),
-                       formats={"share of comments": fmt_pct, "negative": fmt_pct, "mean sentiment": F2,
+                       formats={"share of comments": fmt_pct, "negative": fmt_pct, "mean sentiment": fmt2,
                                 "comments": lambda v: fmt_number(v, 0)},
                        note="A comment can belong to several themes (keyword rules in params/text.yaml).")
 
@@ -134,7 +132,7 @@ def examples_section(data: CycleData, n: int = 4) -> Table:
     pos = examples(c, data.params.min_comment_group, kind="positive", n=2)
     t = pd.concat([ex.assign(tone="complaint"), pos.assign(tone="compliment")], ignore_index=True)
     return Table(t[["tone", "comment", "compound"]], caption="Example comments (redacted)", status=(),
-                 formats={"compound": F2},
+                 formats={"compound": fmt2},
                  note=f"Shown only from groups of at least {data.params.min_comment_group} comments; e-mail "
                       "addresses, phone numbers and other identifiers were removed at load.")
 
@@ -165,9 +163,9 @@ def context_section(data: CycleData) -> tuple[Text, Table]:
         sentences.append(f"Respondents whose own device boots slowest (top quarter, >= {q[0.75]:.0f} s) score the "
                          f"digital workplace items {slow:.0f}/100, against {fast:.0f} for the fastest quarter.")
     t = segment_context(data)
-    formats = {"happiness (0-10)": F2, "respondents": lambda v: fmt_number(v, 0), "tickets": lambda v: fmt_number(v, 0)}
+    formats = {"happiness (0-10)": fmt2, "respondents": lambda v: fmt_number(v, 0), "tickets": lambda v: fmt_number(v, 0)}
     for m in data.params.metrics.values():
-        formats[short_label(m)] = fmt_pct if m.unit == "share" else (F2 if m.unit.startswith("crashes") else F1)
+        formats[short_label(m)] = fmt_pct if m.unit == "share" else (fmt2 if m.unit.startswith("crashes") else fmt1)
     return Text(sentences or ["No respondent could be linked to tickets or devices."]), Table(
         t, caption="How it felt (X) next to what happened (O) and the technology (T), by department", status=(),
         formats=formats)
@@ -178,8 +176,8 @@ def segment_section(data: CycleData, xla_id: str, by: str) -> Table:
     t = t[["segment", "n", "score", "status", "diff", "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted"]]
     xla = data.params.xlas[xla_id]
     return Table(t.rename(columns={"segment": by}), caption=f"{xla.id} {xla.name} by {by.replace('_', ' ')}",
-                 formats={"score": F1, "diff": lambda v: "—" if pd.isna(v) else f"{v:+.1f}", "diff_ci_low": F1,
-                          "diff_ci_high": F1, "p_value": fmt_p, "p_adjusted": fmt_p,
+                 formats={"score": fmt1, "diff": fmt_signed, "diff_ci_low": fmt1,
+                          "diff_ci_high": fmt1, "p_value": fmt_p, "p_adjusted": fmt_p,
                           "n": lambda v: fmt_number(v, 0)},
                  labels={"diff": "vs rest", "diff_ci_low": "95% CI low", "diff_ci_high": "95% CI high",
                          "p_value": "p", "p_adjusted": "p (BH)"},
@@ -196,8 +194,8 @@ def drivers_section(data: CycleData) -> tuple[Text, Table, object]:
                  f"{top[0]}, then {top[1]}."])
     t = d.reset_index().assign(driver=lambda f: f["driver"].map(lambda x: DRIVER_LABELS.get(x, x)))
     table = Table(t, caption="Key drivers of happiness (OLS, relative importance by LMG)", status=(),
-                  formats={"coef": lambda v: f"{v:.4f}", "se": lambda v: f"{v:.4f}", "p_value": fmt_p, "std_coef": F2,
-                           "vif": F2, "importance": lambda v: f"{v:.3f}", "share": fmt_pct},
+                  formats={"coef": lambda v: f"{v:.4f}", "se": lambda v: f"{v:.4f}", "p_value": fmt_p, "std_coef": fmt2,
+                           "vif": fmt2, "importance": lambda v: f"{v:.3f}", "share": fmt_pct},
                   labels={"std_coef": "standardised", "p_value": "p", "share": "share of R²"},
                   note=f"R² {d.attrs['r2']:.3f}, adjusted {d.attrs['adj_r2']:.3f}. Importance splits R² among the "
                        "drivers (average over all orders of entry) and sums to it.")

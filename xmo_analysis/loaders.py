@@ -63,7 +63,7 @@ def read_sql(source: dict, name: str) -> pd.DataFrame:
 
 def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, str] | None = None,
                sheet: str | int = 0, header_row: int = 0, delimiter: str = ",", encoding: str = "utf-8-sig",
-               decimal: str = ".", filters=None) -> pd.DataFrame:
+               decimal: str = ".") -> pd.DataFrame:
     """Read one table and rename its columns to the contract's names.
 
     Parameters
@@ -73,7 +73,6 @@ def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, s
     columns : contract column -> file column (params ``sources.<contract>.columns``).
     sheet, header_row : Excel sheet and the 0-based row that holds the headers.
     delimiter, encoding, decimal : CSV layout (``;`` separators, ``latin-1``, decimal commas).
-    filters : pyarrow filter expression pushed down into Parquet reads.
 
     The result has a ``_row`` column: the row number a person sees in the file (CSV: the line,
     counting the header as line 1; Excel: the spreadsheet row; Parquet: 1-based record number).
@@ -95,7 +94,7 @@ def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, s
             frame = pd.read_excel(path, sheet_name=sheet, header=header_row, dtype=object)
             first = header_row + 2
         else:
-            table = pds.dataset(path, format="parquet", partitioning="hive").to_table(filter=filters)
+            table = pds.dataset(path, format="parquet", partitioning="hive").to_table()
             frame = table.to_pandas()
             first = 1
     except InputError:

@@ -10,12 +10,11 @@ import statsmodels.formula.api as smf
 
 from . import plots
 from .comparisons import compare
-from .display import Table, Text, fmt_number, fmt_p, fmt_pct
+from .display import Table, Text, fmt1, fmt_number, fmt_p, fmt_pct, fmt_signed
 from .loaders import CycleData
 from .text import examples
 from .xla import cycle_points, cycle_weights, xla_scores
 
-F1 = lambda v: fmt_number(v, 1)  # noqa: E731
 
 
 def points(data: CycleData, xla_id: str, cycle: str) -> pd.DataFrame:
@@ -134,7 +133,7 @@ def trends_section(data: CycleData) -> tuple[Table, Table, object]:
     shown = trend[trend["cycle"] != trend["cycle"].iloc[0]] if trend["cycle"].nunique() > 1 else trend
     t1 = Table(shown[["xla", "cycle", "score", "ci_low", "ci_high", "status", "change", "p_change"]],
                caption="Change from one cycle to the next",
-               formats={"score": F1, "ci_low": F1, "ci_high": F1, "change": lambda v: "—" if pd.isna(v) else f"{v:+.1f}",
+               formats={"score": fmt1, "ci_low": fmt1, "ci_high": fmt1, "change": fmt_signed,
                         "p_change": fmt_p},
                labels={"ci_low": "95% CI low", "ci_high": "95% CI high", "p_change": "p (change)"})
     slopes = pd.DataFrame([slope(data, x) for x in data.params.xlas])
@@ -159,10 +158,9 @@ def initiatives_section(data: CycleData) -> tuple[Text, Table]:
                    did_ci=[ci(a, b) for a, b in zip(eff["did_ci_low"], eff["did_ci_high"])])
     t = t[["item_id", "xla", "released", "before", "after", "change", "change_ci", "p_change", "scope", "did",
            "did_ci", "p_did"]]
-    pm = lambda v: "—" if pd.isna(v) else f"{v:+.1f}"  # noqa: E731
     return (Text(sentences or ["No released initiative has a full cycle before and after it yet."]),
             Table(t, caption="Initiative outcomes on their linked XLA", status=(),
-                  formats={"before": F1, "after": F1, "change": pm, "p_change": fmt_p, "did": pm, "p_did": fmt_p},
+                  formats={"before": fmt1, "after": fmt1, "change": fmt_signed, "p_change": fmt_p, "did": fmt_signed, "p_did": fmt_p},
                   labels={"did": "DiD effect", "did_ci": "DiD 95% CI", "change_ci": "95% CI",
                           "p_did": "p (DiD)", "p_change": "p (change)", "item_id": "item"},
                   note="Before/after: all respondents, Welch t. DiD: in-scope segments against untouched ones, "

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .display import Cards, Table, Text, fmt_number, fmt_p, fmt_pct
+from .display import Cards, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct
 from .validity import representativeness
 from .loaders import CycleData
 from .params import Params
@@ -17,8 +17,6 @@ from .scores import ces, csat, happiness, likert_score, nps
 from .xla import cycle_weights, indicator_table, x_points, xla_scores
 
 ALPHA_FLOOR = 0.7
-F1 = lambda v: fmt_number(v, 1)  # noqa: E731
-F2 = lambda v: fmt_number(v, 2)  # noqa: E731
 
 
 # ---------------------------------------------------------------- computations
@@ -115,7 +113,7 @@ def items_section(data: CycleData) -> tuple[Table, object]:
     resp = data.current("responses")
     t = item_statistics(resp, data.params)
     pct = lambda v: fmt_pct(v)  # noqa: E731
-    table = Table(t, caption="Item statistics", formats={"missing": pct, "mean": F2, "sd": F2, "at minimum": pct,
+    table = Table(t, caption="Item statistics", formats={"missing": pct, "mean": fmt2, "sd": fmt2, "at minimum": pct,
                                                           "at maximum": pct, "answers": lambda v: fmt_number(v, 0)},
                   note="Missing: share of respondents who skipped the item. Reverse-keyed items are shown as answered.")
     return table, plots.item_distributions(resp, [i for i in data.params.scored_items if i.type == "likert"])
@@ -135,10 +133,10 @@ def reliability_section(data: CycleData) -> tuple[Table, Table]:
     verdict = (f"Constructs under alpha {ALPHA_FLOOR}: {', '.join(low)}." if low
                else f"Every construct reaches alpha {ALPHA_FLOOR}.")
     return (Table(constructs, caption="Reliability per construct (Cronbach's alpha, complete cases)",
-                  formats={"alpha": F2, "standardised alpha": F2, "lowest item-rest r": F2,
+                  formats={"alpha": fmt2, "standardised alpha": fmt2, "lowest item-rest r": fmt2,
                            "items": lambda v: fmt_number(v, 0), "complete cases": lambda v: fmt_number(v, 0)},
                   status=(), note=verdict),
-            Table(items, caption="Item-rest correlations", formats={"item-rest r": F2}, status=(),
+            Table(items, caption="Item-rest correlations", formats={"item-rest r": fmt2}, status=(),
                   note="Correlation of each item (after reverse-keying) with the sum of its construct's other items."))
 
 
@@ -158,8 +156,8 @@ def weighting_section(data: CycleData) -> tuple[Cards, Table, object]:
                       "SE unweighted": before["se"], "SE weighted": after["se"],
                       "status unweighted": before["status"], "status": after["status"]})
     table = Table(t, caption="What changes after weighting",
-                  formats={"unweighted": F1, "weighted": F1, "change": lambda v: f"{v:+.2f}",
-                           "SE unweighted": F2, "SE weighted": F2},
+                  formats={"unweighted": fmt1, "weighted": fmt1, "change": lambda v: f"{v:+.2f}",
+                           "SE unweighted": fmt2, "SE weighted": fmt2},
                   status=("status unweighted", "status"),
                   note="Weighted: respondents raked to the population's department and location headcounts; "
                        "SEs account for the calibration.")
@@ -193,7 +191,7 @@ def scores_section(data: CycleData) -> Table:
     resp = data.current("responses").reset_index(drop=True)
     t = x_scores(resp, data.params, cycle_weights(data))
     return Table(t, caption="Survey scores (weighted), each on its own scale",
-                 formats={"value": F1, "ci_low": F1, "ci_high": F1, "n": lambda v: fmt_number(v, 0)},
+                 formats={"value": fmt1, "ci_low": fmt1, "ci_high": fmt1, "n": lambda v: fmt_number(v, 0)},
                  labels={"ci_low": "95% CI low", "ci_high": "95% CI high"},
                  note="Happiness as NPS-style points (+100 for 9-10, 0 for 7-8, -100 for 0-6); CSAT as the share "
                       "of 4-5 answers; CES as the mean of 1-7; constructs as the 0-100 mean of their items.")
@@ -202,12 +200,12 @@ def scores_section(data: CycleData) -> Table:
 def composition_section(data: CycleData) -> Table:
     t = xla_composition(data)
     return Table(t, caption="From indicators to XLA scores",
-                 formats={"score (0-100)": F1, "weight": F2, "contribution": F1}, status=(),
+                 formats={"score (0-100)": fmt1, "weight": fmt2, "contribution": fmt1}, status=(),
                  note="X indicators are rescaled to 0-100; O and T indicators score their attainment of the "
                       "metric's target (100 = met). The XLA score is the sum of the contributions.")
 
 
-__all__ = ["item_statistics", "straight_lining", "reliability", "x_scores", "xla_composition", "fmt_p"]
+__all__ = ["item_statistics", "straight_lining", "reliability", "x_scores", "xla_composition"]
 
 
 def save_results(data: CycleData, output_dir) -> Text:
@@ -223,11 +221,15 @@ def save_results(data: CycleData, output_dir) -> Text:
     rel, _ = reliability(resp, data.params)
     scores = x_scores(resp, data.params, w)
     xla = xla_scores(data)
+    # Overall and by every segment: what missions 2 and 3 and the dashboards read.
+    by_segment = pd.concat([xla.assign(by="all", segment="all")]
+                           + [xla_scores(data, by=seg).assign(by=seg) for seg in data.params.segments],
+                           ignore_index=True).astype({"segment": str})
     from .validity import margin_of_error
     payload = {"respondents": len(resp), "population": N, "response_rate": len(resp) / N,
                "margin_of_error": margin_of_error(len(resp), N), "representativeness": reps,
                "weighting": w.summary() if w is not None else None, "reliability": results.records(rel),
                "survey_scores": results.records(scores), "xla": results.records(xla)}
-    path = results.save(output_dir, "measures", data.cycle, payload, {"xla": xla, "survey_scores": scores},
+    path = results.save(output_dir, "measures", data.cycle, payload, {"xla": by_segment, "survey_scores": scores},
                         data.params.min_group_size)
     return Text([f"Key results saved to {path.name}." if path else "No output folder: results not saved."], css="muted")

@@ -7,7 +7,6 @@ numbers come from the tested statistics modules; this module only chooses, order
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,14 +14,12 @@ import pandas as pd
 from . import plots
 from .backlog import prioritise
 from .comparisons import compare
-from .display import Cards, Table, Text, fmt_number, fmt_p, fmt_pct
+from .display import Cards, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed
 from .loaders import CycleData
 from .privacy import small_groups
 from .validity import margin_of_error, representativeness
 from .xla import cycle_points, cycle_weights, indicator_table, xla_scores, xla_trend
 
-F1 = lambda v: fmt_number(v, 1)  # noqa: E731
-F2 = lambda v: fmt_number(v, 2)  # noqa: E731
 
 
 def title(data: CycleData, mission: str) -> "Heading":
@@ -116,23 +113,8 @@ def indicators(data: CycleData) -> Table:
     """O and T indicators of the cycle and their attainment of target."""
     t = indicator_table(data, data.params)
     return Table(t[["label", "source", "value", "unit", "target", "better", "attainment"]],
-                 caption="Operational (O) and telemetry (T) indicators", formats={"value": F2, "target": F2, "attainment": F1},
+                 caption="Operational (O) and telemetry (T) indicators", formats={"value": fmt2, "target": fmt2, "attainment": fmt1},
                  labels={"attainment": "attainment (0-100)", "better": "better when"})
-
-
-def save_scores(data: CycleData, output_dir: str | Path | None) -> Text:
-    """Save the cycle's XLA scores (overall and by segment) for missions 2 and 3 and dashboards."""
-    if not output_dir:
-        return Text(["No output folder given: scores were computed but not saved."], css="muted")
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    frames = [xla_scores(data).assign(by="all", segment="all")]
-    frames += [xla_scores(data, by=seg).assign(by=seg) for seg in data.params.segments]
-    table = pd.concat(frames, ignore_index=True)
-    table["segment"] = table["segment"].astype(str)
-    table.to_parquet(out / "xla_scores.parquet", index=False)
-    return Text([f"Saved {len(table)} XLA score rows (overall and by {len(data.params.segments)} segments) "
-                 "to xla_scores.parquet."], css="muted")
 
 
 # ---------------------------------------------------------------- mission 2: findings
@@ -141,7 +123,7 @@ def xla_gaps(data: CycleData) -> tuple[Table, object]:
     s = xla_scores(data)
     t = s[["xla", "name", "score", "ci_low", "ci_high", "target", "gap", "p_meets", "status", "n"]]
     return (Table(t, caption=f"XLA scores and gaps to target, {data.cycle}",
-                  formats={"score": F1, "ci_low": F1, "ci_high": F1, "target": F1, "gap": lambda v: f"{v:+.1f}",
+                  formats={"score": fmt1, "ci_low": fmt1, "ci_high": fmt1, "target": fmt1, "gap": lambda v: f"{v:+.1f}",
                            "p_meets": fmt_p, "n": lambda v: fmt_number(v, 0)},
                   labels={"ci_low": "95% CI low", "ci_high": "95% CI high", "p_meets": "p (meets target)"},
                   note="Met: the whole 95% CI is at or above the target; missed: the whole CI is below it; "
@@ -192,8 +174,8 @@ def scorecard(data: CycleData) -> Table:
     s = scorecard_frame(data)
     t = s[["xla", "name", "status", "score", "ci_low", "ci_high", "target", "previous", "change", "p_change"]]
     return Table(t, caption=f"XLA scorecard, {data.cycle}",
-                 formats={"score": F1, "ci_low": F1, "ci_high": F1, "target": F1, "previous": F1,
-                          "change": lambda v: "—" if pd.isna(v) else f"{v:+.1f}", "p_change": fmt_p},
+                 formats={"score": fmt1, "ci_low": fmt1, "ci_high": fmt1, "target": fmt1, "previous": fmt1,
+                          "change": fmt_signed, "p_change": fmt_p},
                  labels={"ci_low": "95% CI low", "ci_high": "95% CI high", "p_change": "p (change)",
                          "previous": "last cycle"},
                  note="Scores weighted to the population (raking). Change: difference to the previous cycle "
@@ -236,7 +218,7 @@ def backlog(data: CycleData, by: str = "rice", top: int = 12) -> tuple[Table, ob
     ranked["created"] = ranked["created"].dt.strftime("%Y-%m-%d")
     t = ranked[["rank", "item", "xla", "kano", "status", "owner", "created", "rice", "wsjf", "lifted"]].head(top)
     return (Table(t, caption=f"Improvement backlog, ranked by {by.upper()} (top {min(top, len(ranked))} of {len(ranked)} open)",
-                  formats={"rice": lambda v: fmt_number(v, 0), "wsjf": F2, "rank": lambda v: fmt_number(v, 0)},
+                  formats={"rice": lambda v: fmt_number(v, 0), "wsjf": fmt2, "rank": lambda v: fmt_number(v, 0)},
                   status=(), labels={"lifted": "serves a gap"}, wide=("item",),
                   note="Items linked to a missed or at-risk XLA have their score multiplied by 1.5 ('serves a gap')."),
             plots.backlog_matrix(ranked))
