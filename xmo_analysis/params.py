@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .exceptions import ConfigError, Problem
+from .schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
 
 CYCLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 ITEM_SCALES = {"nps": (0, 10), "happiness": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -152,6 +153,12 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     return None
 
 
+def _check_keys(path: Path, doc: Any, shape: Any, problems: list[Problem]) -> None:
+    for where, key, near in unknown_keys(doc, shape):
+        hint = f"; did you mean '{near}'?" if near else ""
+        problems.append(Problem(file=str(path), column=where, rule=f"unknown key '{key}'{hint}"))
+
+
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
@@ -173,6 +180,9 @@ def load_params(root: str | Path) -> Params:
         docs[path] = _read_yaml(path, problems)
         if path.exists():
             files[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for path, doc in docs.items():
+        shape = FILE_SHAPES.get(path.name) if path.parent == root else CYCLE_SHAPE
+        _check_keys(path, doc, shape, problems)
     settings = docs.get(root / "xmo.yaml") or {}
     items = _items(root / "instrument.yaml", docs.get(root / "instrument.yaml"), problems)
     metrics = _metrics(root / "metrics.yaml", docs.get(root / "metrics.yaml"), problems)
@@ -202,6 +212,7 @@ def load_params(root: str | Path) -> Params:
     text: dict[str, Any] = {}
     if (root / "text.yaml").exists():
         text = _read_yaml(root / "text.yaml", problems) or {}
+        _check_keys(root / "text.yaml", text, FILE_SHAPES["text.yaml"], problems)
         files[str(root / "text.yaml")] = hashlib.sha256((root / "text.yaml").read_bytes()).hexdigest()
         for word, score in (text.get("lexicon") or {}).items():
             if not isinstance(score, (int, float)) or not -4 <= score <= 4:
