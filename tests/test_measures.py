@@ -64,8 +64,7 @@ def test_xla_score_is_weighted_combination(data):
     scores = xla_scores(data).set_index("xla")
     for xid, parts in comp.groupby("xla"):
         assert parts["weight"].sum() == pytest.approx(1)
-        # the composite renormalises weights over answered items per response, so allow a small difference
-        assert parts["contribution"].sum() == pytest.approx(scores.loc[xid, "score"], abs=0.5)
+        assert parts["contribution"].sum() == pytest.approx(scores.loc[xid, "score"], abs=1e-9)  # exact decomposition
 
 
 def test_weighting_corrects_under_represented_location(data):

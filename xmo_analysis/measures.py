@@ -86,25 +86,50 @@ def x_scores(responses: pd.DataFrame, params: Params, weights=None) -> pd.DataFr
 
 
 def xla_composition(data: CycleData) -> pd.DataFrame:
-    """How each XLA score is built: every indicator's 0-100 score, weight and contribution."""
+    """How each XLA score is built: every indicator's 0-100 score, weight and contribution.
+
+    The contributions sum exactly to the XLA score of :func:`~xmo_analysis.xla.xla_scores`: an
+    X indicator contributes the (weighted) mean over responses of its share of each response's
+    composite, ``W_x w_i x_ij / sum(w answered by j)``, divided by the weights with data
+    (``W_x + sum(w_ot)``). An indicator with no data is *unknown* (score NaN, no contribution);
+    ``effective weight`` = contribution / score shows how the others' weights were renormalised.
+    """
     params = data.params
     resp = data.current("responses").reset_index(drop=True)
     w = cycle_weights(data)
+    ww_all = np.ones(len(resp)) if w is None else np.asarray(w, dtype=float)
     ot = indicator_table(data, params).set_index("metric")
     rows = []
     for xla in params.xlas.values():
+        xs = [(ind, x_points(resp, params, ind.ref)) for ind in xla.indicators if ind.kind == "x"]
+        w_x = sum(ind.weight for ind, _ in xs)
+        ot_known = {ind.ref: float(ot.loc[ind.ref, "attainment"]) for ind in xla.indicators if ind.kind != "x"}
+        w_ot = sum(ind.weight for ind in xla.indicators if ind.kind != "x" and not np.isnan(ot_known[ind.ref]))
+        if xs:
+            values = np.column_stack([v for _, v in xs])
+            wsum = (~np.isnan(values) * np.array([i.weight for i, _ in xs])).sum(axis=1)
+            rows_ok = wsum > 0  # responses that enter the XLA estimate
+        else:
+            rows_ok = np.ones(len(resp), dtype=bool)
+        denom = w_x + w_ot
         for ind in xla.indicators:
             if ind.kind == "x":
-                pts = x_points(resp, params, ind.ref)
+                pts = dict((i.ref, v) for i, v in xs)[ind.ref]
                 ok = ~np.isnan(pts)
-                ww = np.ones(ok.sum()) if w is None else np.asarray(w)[ok]
-                score = float(np.sum(ww * pts[ok]) / np.sum(ww))
+                score = float(np.sum(ww_all[ok] * pts[ok]) / np.sum(ww_all[ok])) if ok.any() else float("nan")
+                share = np.where(ok & rows_ok, ind.weight * w_x * np.nan_to_num(pts) / np.where(rows_ok, wsum, 1), 0.0)
+                contribution = float(np.sum(ww_all[rows_ok] * share[rows_ok]) / np.sum(ww_all[rows_ok]) / denom) \
+                    if rows_ok.any() and not np.isnan(score) else float("nan")
                 source = "survey"
             else:
-                score = float(ot.loc[ind.ref, "attainment"])
+                score = ot_known[ind.ref]
+                contribution = float("nan") if np.isnan(score) else ind.weight * score / denom
                 source = "tickets" if ind.kind == "o" else "telemetry"
+            missing = np.isnan(score)
             rows.append({"xla": xla.id, "indicator": ind.ref, "type": ind.kind.upper(), "source": source,
-                         "score (0-100)": score, "weight": ind.weight, "contribution": ind.weight * score})
+                         "score (0-100)": score, "weight": ind.weight,
+                         "effective weight": float("nan") if missing or score == 0 else contribution / score,
+                         "contribution": contribution, "data": "unknown: no data" if missing else "ok"})
     return pd.DataFrame(rows)
 
 
@@ -200,9 +225,12 @@ def scores_section(data: CycleData) -> Table:
 def composition_section(data: CycleData) -> Table:
     t = xla_composition(data)
     return Table(t, caption="From indicators to XLA scores",
-                 formats={"score (0-100)": fmt1, "weight": fmt2, "contribution": fmt1}, status=(),
+                 formats={"score (0-100)": fmt1, "weight": fmt2, "effective weight": fmt2, "contribution": fmt1},
+                 status=(),
                  note="X indicators are rescaled to 0-100; O and T indicators score their attainment of the "
-                      "metric's target (100 = met). The XLA score is the sum of the contributions.")
+                      "metric's target (100 = met). An indicator without data is unknown, never zero: the "
+                      "others' weights are renormalised (effective weight) and the XLA score is the sum of "
+                      "the contributions.")
 
 
 __all__ = ["item_statistics", "straight_lining", "reliability", "x_scores", "xla_composition"]

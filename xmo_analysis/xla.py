@@ -13,8 +13,15 @@ each response's X indicators are combined into one per-response composite (weigh
 over the indicators it answered), so the XLA score is the mean of
 ``W_x * composite + sum(w_ot * attainment)`` over responses (O/T data are complete records,
 treated as known), and its CI, test and status follow from :func:`~xmo_analysis.gaps.gap`.
+
+An O/T indicator with no data for a group (a segment the ticketing tool does not know, a metric
+absent for the whole organisation) is **unknown**, never zero: the XLA is scored from the
+indicators that exist, their weights renormalised to sum to 1, and the ``missing`` column names
+the indicators left out so that the report can say so.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -76,9 +83,31 @@ def indicator_table(data, params: Params, cycle: str | None = None) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class OTPart:
+    """The O/T indicators of one XLA for one group: ``part`` = sum of weight x attainment over
+    the indicators that have data, ``weight`` = the sum of their weights, ``detail`` = each
+    indicator's attainment (NaN when the group has no data for it: unknown, never zero)."""
+
+    part: float
+    weight: float
+    detail: dict[str, float]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(ref for ref, a in self.detail.items() if np.isnan(a))
+
+
 def ot_part(sources: dict[str, pd.DataFrame], params: Params, xla,
-             segment: tuple[str, str] | None) -> tuple[float, dict]:
-    part, detail = 0.0, {}
+            segment: tuple[str, str] | None) -> OTPart:
+    """Attainment of each O/T indicator of ``xla`` for the organisation or one segment.
+
+    A source that carries the segment column is cut to the segment's rows; one that does not
+    gives the organisation's value. A metric with no rows (or only missing values) there is
+    unknown: it is left out of ``part`` and ``weight`` so that the XLA is scored from the
+    indicators that exist (see :func:`xla_points`).
+    """
+    part, weight, detail = 0.0, 0.0, {}
     for ind in xla.indicators:
         if ind.kind == "x":
             continue
@@ -92,27 +121,34 @@ def ot_part(sources: dict[str, pd.DataFrame], params: Params, xla,
                 frame = frame[frame[segment[0]] == segment[1]]
             a = attainment(metric_value(frame, m), m)
         detail[ind.ref] = a
-        part += ind.weight * (0.0 if np.isnan(a) else a)
-    return part, detail
+        if not np.isnan(a):
+            part += ind.weight * a
+            weight += ind.weight
+    return OTPart(part, weight, detail)
 
 
-def xla_points(responses: pd.DataFrame, params: Params, xla, ot_part: float) -> np.ndarray:
-    """Per-response variable whose mean is the XLA score (see the module docstring)."""
+def xla_points(responses: pd.DataFrame, params: Params, xla, ot: OTPart) -> np.ndarray:
+    """Per-response variable whose mean is the XLA score (see the module docstring).
+
+    ``(W_x * composite + sum(w_ot * attainment)) / (W_x + sum(w_ot))`` where the O/T sums run
+    over the indicators with data: when every indicator has data the denominator is 1 and this
+    is the plain weighted sum; a missing indicator's weight is spread over the others.
+    """
     xs = [(ind.weight, x_points(responses, params, ind.ref)) for ind in xla.indicators if ind.kind == "x"]
     w_x = sum(w for w, _ in xs)
     if not xs:
-        return np.full(len(responses), ot_part)
+        return np.full(len(responses), ot.part / ot.weight if ot.weight > 0 else np.nan)
     values = np.column_stack([v for _, v in xs])
     weights = np.array([w for w, _ in xs])
     answered = ~np.isnan(values)
     wsum = (answered * weights).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         composite = np.where(wsum > 0, np.nansum(values * weights, axis=1) / wsum, np.nan)
-    return w_x * composite + ot_part
+    return (w_x * composite + ot.part) / (w_x + ot.weight)
 
 
 SCORE_COLUMNS = ["xla", "name", "target", "n", "score", "se", "ci_low", "ci_high", "gap", "p_meets", "status",
-                 "weighted", "suppressed"]
+                 "weighted", "suppressed", "missing"]
 
 
 def cycle_weights(data, cycle: str | None = None):
@@ -171,7 +207,7 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
             if hidden[lvl]:
                 rows.append({**row, "suppressed": True})
                 continue
-            ot, _ = ot_part(sources, params, xla, None if by is None else (by, lvl))
+            ot = ot_part(sources, params, xla, None if by is None else (by, lvl))
             points = xla_points(resp, params, xla, ot)
             if weights is None:
                 res = gap(points[mask], xla.target)
@@ -179,7 +215,8 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
                 res = gap(points, xla.target, weights=weights, domain=mask)
             rows.append({**row, "score": res.value, "se": res.estimate.se, "ci_low": res.estimate.ci_low,
                          "ci_high": res.estimate.ci_high, "gap": res.gap, "p_meets": res.p_value,
-                         "status": res.status, "n": res.n, "weighted": weights is not None, "suppressed": False})
+                         "status": res.status, "n": res.n, "weighted": weights is not None, "suppressed": False,
+                         "missing": ", ".join(ot.missing)})
     columns = (["segment"] if by is not None else []) + SCORE_COLUMNS
     return pd.DataFrame(rows, columns=columns)
 
@@ -190,7 +227,7 @@ def cycle_points(data, xla_id: str, cycle: str | None = None) -> np.ndarray:
     cycle = cycle or data.cycle
     xla = data.params.xlas[xla_id]
     sources = {n: data.of_cycle(n, cycle) for n in ("tickets", "telemetry")}
-    ot, _ = ot_part(sources, data.params, xla, None)
+    ot = ot_part(sources, data.params, xla, None)
     return xla_points(data.of_cycle("responses", cycle), data.params, xla, ot)
 
 

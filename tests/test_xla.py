@@ -1,0 +1,96 @@
+"""XLA scoring when O/T data are missing: unknown is never zero (defects found on a copy of the demo).
+
+Before the fix, a survey segment that the ticketing tool names differently scored 0 on its O
+indicators (the demo's Legal: XLA-SD 68.1 "at risk" -> 30.8 "missed"), and a metric missing for
+the whole organisation dragged XLA-SD from 69.7 to 54.0 while the composition table no longer
+summed to the score. Expected values here are computed by hand from the per-indicator scores.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xmo_analysis import measures
+from xmo_analysis.loaders import load_cycle
+from xmo_analysis.xla import attainment, metric_value, x_points, xla_scores
+
+
+def _xla_with_o(params):
+    xla = next(x for x in params.xlas.values() if any(i.kind == "o" for i in x.indicators))
+    assert any(i.kind == "x" for i in xla.indicators)
+    return xla
+
+
+def _x_only_score(resp: pd.DataFrame, params, xla) -> float:
+    """Mean over responses of the X indicators' weighted mean (weights over the answered ones)."""
+    xs = [(i.weight, x_points(resp, params, i.ref)) for i in xla.indicators if i.kind == "x"]
+    num = sum(w * np.nan_to_num(v) for w, v in xs)
+    den = sum(w * ~np.isnan(v) for w, v in xs)
+    per = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    return float(np.nanmean(per))
+
+
+def test_segment_without_tickets_is_unknown_not_zero(project):
+    tickets_path = project / "data" / "demo" / "tickets.parquet"
+    tickets = pd.read_parquet(tickets_path)
+    victim = sorted(tickets["department"].unique())[0]
+    tickets["department"] = tickets["department"].replace({victim: victim + " (ITSM name)"})
+    tickets.to_parquet(tickets_path)
+    data = load_cycle(project, "2026-Q4")
+    params = data.params
+    xla = _xla_with_o(params)
+    by = xla_scores(data, by="department", weighted=False).set_index(["segment", "xla"])
+    row = by.loc[(victim, xla.id)]
+    resp = data.current("responses")
+    resp = resp[resp["department"] == victim].reset_index(drop=True)
+    assert len(resp) >= params.min_group_size and not row["suppressed"]
+    assert row["score"] == pytest.approx(_x_only_score(resp, params, xla), abs=1e-9)
+    o_refs = sorted(i.ref for i in xla.indicators if i.kind == "o")
+    assert sorted(row["missing"].split(", ")) == o_refs
+    # a segment that the tickets do know keeps every indicator
+    other = sorted(set(data.current("responses")["department"]) - {victim})[0]
+    assert by.loc[(other, xla.id), "missing"] == ""
+
+
+def test_metric_missing_for_the_organisation(project):
+    tickets_path = project / "data" / "demo" / "tickets.parquet"
+    tickets = pd.read_parquet(tickets_path)
+    data0 = load_cycle(project, "2026-Q4")
+    params = data0.params
+    xla = _xla_with_o(params)
+    gone = next(i for i in xla.indicators if i.kind == "o")
+    metric = params.metrics[gone.ref]
+    kept = [i for i in xla.indicators if i.ref != gone.ref]
+    # the metric's source column loses every value: the indicator is unknown for everyone
+    sla_col = "sla_met" if metric.column == "sla_met" else None
+    if sla_col is None:  # resolution time is derived from the timestamps
+        tickets["resolved_at"] = pd.NaT
+    else:
+        tickets[sla_col] = pd.NA
+    tickets.to_parquet(tickets_path)
+    data = load_cycle(project, "2026-Q4")
+    cur_t = data.current("tickets")
+    resp = data.current("responses").reset_index(drop=True)
+    # hand computation: sum over the other indicators of weight x score, divided by their weights
+    total, wsum = 0.0, 0.0
+    for ind in (i for i in kept if i.kind != "x"):
+        m = params.metrics[ind.ref]
+        src = data.current(m.source)
+        total += ind.weight * attainment(metric_value(src, m), m)
+        wsum += ind.weight
+    xs = [i for i in kept if i.kind == "x"]
+    w_x = sum(i.weight for i in xs)
+    composite_mean = _x_only_score(resp, params, xla)
+    expected = (w_x * composite_mean + total) / (w_x + wsum)
+    assert np.isnan(metric_value(cur_t, metric))
+    row = xla_scores(data, weighted=False).set_index("xla").loc[xla.id]
+    assert row["score"] == pytest.approx(expected, abs=1e-9)
+    assert row["missing"] == gone.ref
+    comp = measures.xla_composition(data)
+    comp = comp[comp["xla"] == xla.id]
+    assert comp.set_index("indicator").loc[gone.ref, "data"].startswith("unknown")
+    assert np.isnan(comp.set_index("indicator").loc[gone.ref, "contribution"])
+    # composition sums to the published (weighted) score
+    weighted = xla_scores(data).set_index("xla").loc[xla.id, "score"]
+    assert comp["contribution"].sum() == pytest.approx(weighted, abs=1e-9)
