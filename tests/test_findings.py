@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xmo_analysis import findings, manage, report, stats
+from xmo_analysis import stats
+from xmo_analysis.missions import findings, manage
 from xmo_analysis.backlog import prioritise, rice, wsjf
 from xmo_analysis.loaders import load_cycle
 from xmo_analysis.text import distinctive_terms, examples, sentiment, themes
@@ -73,7 +74,8 @@ def test_themes_and_distinctive_terms(data):
 
 def test_examples_respect_comment_threshold():
     frame = pd.DataFrame({"response_id": [f"R{i}" for i in range(15)], "g": ["big"] * 11 + ["small"] * 4,
-                          "comment": [f"bad {i}" for i in range(15)], "compound": [-0.5] * 15})
+                          "comment": [f"bad {i}" for i in range(15)], "compound": [-0.5] * 15,
+                          "sentiment": ["negative"] * 15})
     out = examples(frame, min_group=10, group="g", n=20)
     assert set(out["g"]) == {"big"} and len(out) == 11
 
@@ -87,7 +89,7 @@ def test_planted_effects_are_found(full):
     data = full
     drv = findings.driver_table(data)
     assert list(drv.index[:2]) == ["x_support", "x_digital"]
-    assert drv.loc["log_resolution_hours", "coef"] < 0 and drv.loc["log_resolution_hours", "p_value"] < 0.05
+    assert drv.loc["log_own_resolution_hours", "coef"] < 0 and drv.loc["log_own_resolution_hours", "p_value"] < 0.05
     sd = findings.segment_gaps(data, "XLA-SD", "department").set_index("segment")
     assert sd.loc["Operations", "diff"] < 0 and sd.loc["Operations", "p_adjusted"] < 0.05
     assert sd["diff"].idxmin() == "Operations"
@@ -99,8 +101,8 @@ def test_planted_effects_are_found(full):
 
 
 def test_executive_summary_agrees_with_scorecard(data):
-    card = report.scorecard_frame(data)
-    text = report.summary(data).sentences
+    card = manage.scorecard_frame(data)
+    text = manage.summary(data).sentences
     counts = card["status"].value_counts()
     assert text[0].startswith(f"{counts.get('met', 0)} of {len(card)} XLAs met")
     for row in card[card["status"] != "met"].itertuples():
@@ -124,7 +126,7 @@ def test_backlog_scores_and_lift():
 
 
 def test_results_files_follow_schema_and_thresholds(data, tmp_path):
-    from xmo_analysis import measures
+    from xmo_analysis.missions import measures
     measures.save_results(data, tmp_path)
     findings.save_results(data, tmp_path)
     manage.save_results(data, tmp_path)
@@ -152,7 +154,7 @@ def test_segment_suppression_with_tiny_group(data):
     data2 = type(data)(data.params, data.cycle, small, data.tickets, data.telemetry, data.population, data.backlog, data.files)
     t = findings.segment_gaps(data2, "XLA-SD", "channel").set_index("segment")
     assert t.loc["fax", "suppressed"] and np.isnan(t.loc["fax", "score"])
-    by = report.gaps_by(data2, "channel").frame.set_index("channel")
+    by = findings.gaps_by(data2, "channel").frame.set_index("channel")
     assert pd.isna(by.loc["fax", "XLA-SD"])
     # complementary suppression: a second group is hidden so 'fax' cannot be recovered by subtraction
     assert by["XLA-SD"].isna().sum() >= 2

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xmo_analysis import measures, stats
+from xmo_analysis import stats
+from xmo_analysis.missions import measures
 from xmo_analysis.loaders import load_cycle
 from xmo_analysis.params import load_params
 from xmo_analysis.xla import attainment, cycle_weights, metric_value, x_points, xla_scores
@@ -96,3 +97,18 @@ def test_reliability_uses_psych_definition(data):
     direct = stats.cronbach_alpha(data.current("responses")[support], reverse=["sup_3"], scale=(1, 5))
     assert constructs.set_index("construct").loc["support", "alpha"] == pytest.approx(direct.alpha)
     assert (constructs["alpha"] > 0.6).all()
+
+
+def test_reliability_status_follows_the_alpha_floor(data):
+    # Found in review: constructs below the floor were published as status "late" (a freshness
+    # status) in results-measures.json.
+    import copy
+    params = copy.copy(data.params)
+    resp = data.current("responses")
+    alphas = measures.reliability(resp, data.params)[0].set_index("construct")["alpha"]
+    assert len(alphas) >= 2
+    floor = float(alphas.sort_values().iloc[len(alphas) // 2])  # half the constructs are below it
+    params.settings = {**data.params.settings, "policy": {"alpha_floor": floor}}
+    rel = measures.reliability(resp, params)[0].set_index("construct")
+    assert (rel["status"] == np.where(alphas >= floor, "ok", "below floor")).all()
+    assert {"ok", "below floor"} == set(rel["status"])

@@ -117,8 +117,8 @@ def small_data(demo_project):
 def test_random_segmentations_never_show_a_small_group(small_data, sizes):
     """Random channel splits of the cycle's respondents: no output shows a group under the
     threshold, and never exactly one group is hidden (it could be recovered from the total)."""
-    from xmo_analysis import findings, report
-    from xmo_analysis.findings import comments_frame
+    from xmo_analysis.missions import findings
+    from xmo_analysis.text import comments_frame
     from xmo_analysis.text import examples
     from xmo_analysis.xla import xla_scores
 
@@ -143,7 +143,7 @@ def test_random_segmentations_never_show_a_small_group(small_data, sizes):
     hidden = set(scores.loc[scores["suppressed"], "segment"])
     assert len(hidden) != 1 and set(counts[counts < k].index) <= hidden
 
-    table = report.gaps_by(d, "channel").frame
+    table = findings.gaps_by(d, "channel").frame
     for xid in d.params.xlas:
         visible = table[table[xid].notna()]
         assert (visible["n"].map(lambda n: isinstance(n, int) and n >= k)).all()

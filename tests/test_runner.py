@@ -12,7 +12,13 @@ from pypdf import PdfReader
 
 from xmo_analysis.exceptions import ConfigError, ExecutionError, InputError
 from xmo_analysis.loaders import sha256_path
-from xmo_analysis.runner import MISSIONS, run_cycle
+from xmo_analysis.params import load_params
+from xmo_analysis.runner import run_cycle
+
+from conftest import REPO
+
+# the registry of params (the runner, the portal and the titles read it)
+MISSIONS = tuple(m.id for m in load_params(REPO / "params").missions)
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xmo_analysis import measures
+from xmo_analysis.missions import measures
 from xmo_analysis.loaders import load_cycle
 from xmo_analysis.xla import attainment, metric_value, x_points, xla_scores
 

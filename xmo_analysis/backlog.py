@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .vocabulary import AT_RISK, MISSED
+
 SCORES = ("rice", "wsjf")
 
 
@@ -42,7 +44,7 @@ def prioritise(backlog: pd.DataFrame, by: str = "rice", xla_status: dict[str, st
     out["rice"] = rice(out)
     out["wsjf"] = wsjf(out)
     status = xla_status or {}
-    out["lifted"] = out["xla"].map(lambda x: status.get(x) in ("missed", "at risk"))
+    out["lifted"] = out["xla"].map(lambda x: status.get(x) in (MISSED, AT_RISK))
     out["priority"] = out[by] * out["lifted"].map({True: lift, False: 1.0})
     out = out.sort_values(["priority", "item_id"], ascending=[False, True], kind="stable")
     out["rank"] = range(1, len(out) + 1)

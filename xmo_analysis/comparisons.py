@@ -6,9 +6,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from statsmodels.stats.multitest import multipletests
-
 from .estimates import mean, prepare, proportion
+from .regression import benjamini_hochberg
 
 
 @dataclass(frozen=True)
@@ -73,17 +72,53 @@ def _z(diff: float, se: float, se_test: float, conf: float, method: str) -> Comp
     return Comparison(float(diff), se, diff - z * se, diff + z * se, float(stat), float("inf"), p, method)
 
 
+def segment_vs_rest(values, weights, in_segment, conf: float = 0.95) -> Comparison:
+    r"""Weighted segment minus the rest of the same sample, design-based (R ``svyglm(y ~ in_segment)``).
+
+    Notes
+    -----
+    The difference :math:`d = \bar y_S - \bar y_R` of the two weighted domain means is the
+    coefficient of the segment indicator in ``svyglm(y ~ in_segment, design)``. Its influence
+    values are :math:`u_i = 1_S(i)(y_i - \bar y_S)/\sum_S w - 1_R(i)(y_i - \bar y_R)/\sum_R w`;
+    for raked weights they are replaced by their calibration residuals (the two groups are then
+    coupled through the margins), and :math:`SE^2 = n/(n-1) \sum (w_i u_i - \overline{wu})^2`,
+    as R's ``svyrecvar``. CI and p-value from the normal (STATISTICS.md).
+    For plain weights this equals the difference of independent domain estimates.
+    """
+    mask = np.asarray(in_segment, dtype=bool)
+    y, w, d_s = prepare(values, weights, domain=mask)
+    _, _, d_r = prepare(values, weights, domain=~mask)
+    parts = []
+    for d in (d_s, d_r):
+        wd = np.where(d, w, 0.0)
+        total = wd.sum()
+        m = float(np.sum(wd * y) / total)
+        parts.append((m, np.where(d, (y - m) / total, 0.0)))
+    (m_s, u_s), (m_r, u_r) = parts
+    u = u_s - u_r
+    resid = getattr(weights, "residualise", None)
+    if resid is not None:
+        u = resid(u)
+    n = len(y)
+    x = w * u
+    x = x - x.mean()
+    se = float(np.sqrt(n / (n - 1) * np.sum(x ** 2))) if n > 1 else float("nan")
+    return _z(m_s - m_r, se, se, conf, "design-based segment vs rest (svyglm, z)")
+
+
 def compare_segments(frame: pd.DataFrame, value: str, by: str, weights=None, kind: str = "mean",
-                     min_n: int = 5, conf: float = 0.95) -> pd.DataFrame:
+                     min_n: int = 5, conf: float = 0.95, skip=None) -> pd.DataFrame:
     """Each segment of ``by`` against the rest of the organisation, with BH-adjusted p-values.
 
     Returns one row per segment (sorted by segment) with ``segment, n, value, se, ci_low,
     ci_high, diff, diff_ci_low, diff_ci_high, p_value, p_adjusted, suppressed``. A segment with
     fewer than ``min_n`` respondents is suppressed: only ``segment`` and ``n`` are kept, and it is
-    left out of the multiple-testing family. Unweighted segments are estimated on their own rows;
-    weighted ones as domain estimates of the whole sample (R ``svyby``), and the difference to
-    the rest as the difference of the two domain estimates.
-    Benjamini-Hochberg adjustment via statsmodels ``multipletests(method="fdr_bh")``.
+    left out of the multiple-testing family, as is every segment named in ``skip`` (the caller's
+    suppression decision, e.g. complementary suppression). Unweighted segments are estimated on their own rows
+    (Welch t against the rest); weighted ones as domain estimates of the whole sample (R
+    ``svyby``), and the difference to the rest design-based, as R ``svyglm(y ~ in_segment)``
+    (:func:`segment_vs_rest`).
+    Benjamini-Hochberg adjustment (:func:`~xmo_analysis.regression.benjamini_hochberg`).
     """
     if kind not in ("mean", "proportion"):
         raise ValueError(f"`kind` must be one of 'mean', 'proportion'; not {kind!r}.")
@@ -91,31 +126,28 @@ def compare_segments(frame: pd.DataFrame, value: str, by: str, weights=None, kin
         missing = [c for c in (value, by) if c not in frame]
         raise ValueError(f"column(s) {missing} not in the frame; it has {list(frame.columns)}.")
     w = frame[weights].to_numpy(float) if isinstance(weights, str) else weights
+    skip = set(skip or ())
     y = frame[value]
     est = mean if kind == "mean" else proportion
     rows = []
     for seg in sorted(frame[by].dropna().unique(), key=str):
         mask = (frame[by] == seg).to_numpy()
         n = int((mask & y.notna().to_numpy()).sum())
-        row = {"segment": seg, "n": n, "suppressed": n < min_n}
+        row = {"segment": seg, "n": n, "suppressed": n < min_n or seg in skip}
         if not row["suppressed"] and n < len(y.dropna()):
             if w is None:
                 e = est(y[mask], conf=conf)
                 c = compare(y[mask], y[~mask], kind=kind, conf=conf)
             else:
                 e = est(y, w, conf, domain=mask)
-                rest = est(y, w, conf, domain=~mask)
-                diff, se = e.value - rest.value, float(np.hypot(e.se, rest.se))
-                c = _z(diff, se, se, conf, "difference of domain estimates (z)")
+                c = segment_vs_rest(y, w, mask, conf)
             row.update(value=e.value, se=e.se, ci_low=e.ci_low, ci_high=e.ci_high, diff=c.diff,
                        diff_ci_low=c.ci_low, diff_ci_high=c.ci_high, p_value=c.p_value)
         rows.append(row)
     out = pd.DataFrame(rows, columns=["segment", "n", "value", "se", "ci_low", "ci_high", "diff",
                                       "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted", "suppressed"])
-    tested = out["p_value"].notna()
-    if tested.any():
-        out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], method="fdr_bh")[1]
+    out["p_adjusted"] = benjamini_hochberg(out["p_value"].to_numpy(dtype=float))
     return out
 
 
-__all__ = ["Comparison", "compare", "compare_segments", "prepare"]
+__all__ = ["Comparison", "compare", "compare_segments", "segment_vs_rest", "prepare"]

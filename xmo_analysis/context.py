@@ -9,50 +9,61 @@ import numpy as np
 import pandas as pd
 
 from .loaders import CycleData
-from .privacy import small_groups
+from .suppression import suppress_rows
 from .xla import metric_value, x_points
 
-LINKED = ["own_resolution_hours", "own_sla_met", "own_reopened", "own_boot_time_s", "own_crashes_per_day",
-          "own_app_latency_ms"]
+def own_column(metric) -> str:
+    """The respondent-level column of an O/T metric: ``own_<column>`` (their last ticket's value,
+    or the mean over their device-days)."""
+    return f"own_{metric.column}"
+
+
+def linked_columns(params) -> dict[str, object]:
+    """``own_<column>`` -> metric, for every O/T metric of params (one column per source column)."""
+    out: dict[str, object] = {}
+    for m in params.metrics.values():
+        out.setdefault(own_column(m), m)
+    return out
 
 
 def respondent_context(data: CycleData, cycle: str | None = None) -> pd.DataFrame:
     """The cycle's responses with each respondent's own last ticket and own device metrics.
 
-    Columns added: ``own_resolution_hours``, ``own_sla_met``, ``own_reopened`` (their last ticket
-    opened in the cycle), ``own_boot_time_s``, ``own_crashes_per_day``, ``own_app_latency_ms``
-    (means over their device-days in the cycle), and every X indicator's 0-100 points.
-    Respondents with no ticket or device keep NaN there.
+    For every O/T metric of params a column ``own_<column>``: the value on the respondent's last
+    ticket opened in the cycle (tickets' ``requester_id``), or the mean over their device-days
+    (telemetry's ``user_id``); and every X indicator's 0-100 points as ``x_<ref>``. Respondents
+    with no ticket or device keep NaN there.
     """
     cycle = cycle or data.cycle
+    params = data.params
     resp = data.of_cycle("responses", cycle).reset_index(drop=True)
     out = resp.copy()
+    linked = linked_columns(params)
     if "respondent_id" in resp:
         t = data.of_cycle("tickets", cycle)
-        if "requester_id" in t:
+        tcols = [m.column for m in linked.values() if m.source == "tickets" and m.column in t]
+        if "requester_id" in t and tcols:
             last = t.sort_values("opened_at", kind="stable").groupby("requester_id").tail(1).set_index("requester_id")
-            out["own_resolution_hours"] = resp["respondent_id"].map(last["resolution_hours"])
-            out["own_sla_met"] = resp["respondent_id"].map(last["sla_met"].astype(float))
-            out["own_reopened"] = resp["respondent_id"].map(last["reopened"].astype(float))
+            for col in tcols:
+                out[f"own_{col}"] = resp["respondent_id"].map(last[col].astype(float))
         tel = data.of_cycle("telemetry", cycle)
+        dcols = [m.column for m in linked.values() if m.source == "telemetry"]
         if hasattr(tel, "per_user"):  # aggregated telemetry: per-user means computed in DuckDB
-            dev = tel.per_user().rename(columns={"boot_time_s": "boot", "crashes": "crashes",
-                                                 "app_latency_ms": "latency"})
-        elif "user_id" in tel:
-            dev = tel.groupby("user_id").agg(boot=("boot_time_s", "mean"), crashes=("crashes", "mean"),
-                                             latency=("app_latency_ms", "mean"))
+            dev = tel.per_user()
+        elif "user_id" in tel and dcols:
+            dev = tel.groupby("user_id")[[c for c in dcols if c in tel]].mean()
         else:
             dev = None
-        if dev is not None and {"boot", "crashes", "latency"} <= set(dev.columns):
-            out["own_boot_time_s"] = resp["respondent_id"].map(dev["boot"])
-            out["own_crashes_per_day"] = resp["respondent_id"].map(dev["crashes"])
-            out["own_app_latency_ms"] = resp["respondent_id"].map(dev["latency"])
-    for col in LINKED:
+        for col in dcols if dev is not None else ():
+            if col in dev:
+                out[f"own_{col}"] = resp["respondent_id"].map(dev[col].astype(float))
+    for col in linked:
         if col not in out:
             out[col] = np.nan
-    refs = {ind.ref for xla in data.params.xlas.values() for ind in xla.indicators if ind.kind == "x"}
+    refs = {ind.ref for xla in params.xlas.values() for ind in xla.indicators if ind.kind == "x"}
+    refs |= set(params.constructs())
     for ref in sorted(refs):
-        out[f"x_{ref}"] = x_points(resp, data.params, ref)
+        out[f"x_{ref}"] = x_points(resp, params, ref)
     return out
 
 
@@ -61,19 +72,25 @@ def short_label(metric) -> str:
     return f"{metric.column.replace('_', ' ')} ({metric.aggregation})"
 
 
-def segment_context(data: CycleData, by: str = "department", cycle: str | None = None,
+def segment_context(data: CycleData, by: str | None = None, cycle: str | None = None,
                     min_n: int | None = None) -> pd.DataFrame:
-    """Per segment: how it felt (happiness points, X) next to what happened (O) and the tech (T)."""
+    """Per segment: how it felt (the outcome item's mean, X) next to what happened (O) and the tech (T).
+
+    ``by`` defaults to params' ``analysis.context_by``; the outcome is ``analysis.outcome``.
+    Respondent counts and the outcome are hidden for small groups (the privacy boundary).
+    """
     cycle = cycle or data.cycle
+    by = by or data.params.analysis.context_by
     min_n = data.params.min_group_size if min_n is None else min_n
+    outcome = data.params.analysis.outcome
     resp = data.of_cycle("responses", cycle)
     tickets = data.of_cycle("tickets", cycle)
     tel = data.of_cycle("telemetry", cycle)
-    happy = resp.groupby(by)["happiness"].agg(["size", "mean"])
-    hidden = small_groups(happy["size"], min_n)
+    groups = resp.groupby(by)
+    felt = groups[outcome].mean() if outcome else pd.Series(np.nan, index=groups.size().index)
     rows = []
-    for seg, (n, mean_happy) in happy.iterrows():
-        row = {by: seg, "respondents": int(n), "happiness (0-10)": np.nan if hidden[seg] else mean_happy,
+    for seg, n in groups.size().items():
+        row = {by: seg, "respondents": int(n), outcome_label(data.params): felt[seg],
                "tickets": int((tickets[by] == seg).sum()) if by in tickets else np.nan}
         for m in data.params.metrics.values():
             src = tickets if m.source == "tickets" else tel
@@ -83,4 +100,13 @@ def segment_context(data: CycleData, by: str = "department", cycle: str | None =
                 value = metric_value(src[src[by] == seg] if by in src else src.iloc[0:0], m)
             row[short_label(m)] = value
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    return suppress_rows(frame, "respondents", min_n, keep=(by,), hide=("respondents", outcome_label(data.params)))
+
+
+def outcome_label(params) -> str:
+    """Column header of the outcome item's mean: 'happiness (0-10)'."""
+    item = params.items.get(params.analysis.outcome) if params.analysis.outcome else None
+    if item is None:
+        return "outcome"
+    return f"{item.id} ({item.scale[0]}-{item.scale[1]})" if item.scale else item.id

@@ -6,6 +6,7 @@ segment name or a backlog title is always text, never markup. Written by hand (r
 """
 from __future__ import annotations
 
+import base64
 import html
 import math
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from typing import Any, Callable
 import pandas as pd
 
 STATUS_CLASS = {"met": "st-met", "at risk": "st-risk", "missed": "st-missed", "ok": "st-met",
-                "late": "st-risk", "missing": "st-missed", "suppressed": "st-muted"}
+                "late": "st-risk", "missing": "st-missed", "suppressed": "st-muted", "below floor": "st-risk",
+                "unknown": "st-muted"}
 
 
 def fmt_number(value: Any, digits: int = 1) -> str:
@@ -138,3 +140,52 @@ class Cards:
 
     def __repr__(self) -> str:
         return "\n".join(f"{label}: {value} ({detail})" for label, value, detail, _ in self.cards)
+
+
+def _part_html(part: Any) -> str:
+    if hasattr(part, "_repr_html_"):
+        return part._repr_html_()
+    if hasattr(part, "_repr_png_"):  # a figure: inline, with its title as alternative text
+        data = base64.b64encode(part._repr_png_()).decode("ascii")
+        alt = html.escape(getattr(part, "alt", "") or "Figure")
+        return f'<figure class="xmo-figure"><img src="data:image/png;base64,{data}" alt="{alt}"></figure>'
+    return f"<p>{html.escape(str(part))}</p>"
+
+
+@dataclass
+class Section:
+    """What one notebook cell shows: an optional heading, then sentences, tables and figures.
+
+    Every mission section returns one of these, so that each cell of a notebook is one call.
+    ``parts`` may hold :class:`Text`, :class:`Table`, :class:`Cards`, figures (objects with
+    ``_repr_png_``) and nested sections; ``None`` parts are skipped.
+    """
+
+    parts: list[Any]
+    heading: str | None = None
+    level: int = 3
+
+    def __post_init__(self) -> None:
+        self.parts = [p for p in self.parts if p is not None]
+
+    def _repr_html_(self) -> str:
+        head = f"<h{self.level}>{html.escape(self.heading)}</h{self.level}>" if self.heading else ""
+        return '<div class="xmo-section">' + head + "".join(_part_html(p) for p in self.parts) + "</div>"
+
+    def __repr__(self) -> str:
+        return "\n\n".join(([self.heading] if self.heading else []) + [repr(p) for p in self.parts])
+
+    def find(self, kind: type) -> list[Any]:
+        """Every part of this type, nested sections included (for tests and callers)."""
+        out = []
+        for p in self.parts:
+            if isinstance(p, kind):
+                out.append(p)
+            if isinstance(p, Section):
+                out += p.find(kind)
+        return out
+
+
+def label(column: str) -> str:
+    """A column or segment name as a reader reads it: ``journey_stage`` -> "journey stage"."""
+    return str(column).replace("_", " ")

@@ -16,11 +16,10 @@ from typing import Any
 import yaml
 
 from .exceptions import ConfigError, Problem
+from .vocabulary import EXPERIENCE_TYPES, ITEM_TYPES, SCORE_SCALES as ITEM_SCALES, Policy, policy_of
 from .schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
 
 CYCLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-ITEM_SCALES = {"nps": (0, 10), "happiness": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-ITEM_TYPES = set(ITEM_SCALES) | {"likert", "text"}
 AGGREGATIONS = {"mean", "median", "p90", "rate"}
 CONTRACTS = ("responses", "tickets", "telemetry", "population", "backlog")
 
@@ -76,6 +75,46 @@ class Cycle:
     title: str
 
 
+@dataclass(frozen=True)
+class Mission:
+    """One notebook of the cycle: ``id`` (also the report's file stem), its notebook under
+    ``notebooks/`` and the title readers see (portal, report heading, PDF running title)."""
+
+    id: str
+    notebook: str
+    title: str
+
+
+# The three missions of the XMO, used when params list none.
+DEFAULT_MISSIONS = (Mission("1_measures", "1_measures.ipynb", "Managing experience measures"),
+                    Mission("2_findings", "2_findings.ipynb", "Interpret and action findings"),
+                    Mission("3_manage", "3_manage.ipynb", "Manage experience"))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What mission 2 analyses (``analysis:`` in ``xmo.yaml``; defaults from the instrument).
+
+    outcome : the overall-experience item whose drivers are sought (default: the first item of
+        type happiness, nps, csat or ces, in that order).
+    drivers : candidate drivers: construct names and O/T metric ids (default: every construct
+        and every O/T metric that is not a rate).
+    log_drivers : metric ids entered as their logarithm (skewed durations).
+    breakdowns : segment columns compared with the rest of the organisation (default: the
+        population segments, else the first two segments).
+    context_by : the segment column of the X-O-T context table (default: the first breakdown).
+    openness_by : the segment column of compliments and complaints (default: the first segment
+        that is not a breakdown, else the first breakdown).
+    """
+
+    outcome: str | None
+    drivers: tuple[str, ...]
+    log_drivers: tuple[str, ...]
+    breakdowns: tuple[str, ...]
+    context_by: str | None
+    openness_by: str | None
+
+
 @dataclass
 class Params:
     """Everything under ``params/``, checked. ``files`` maps each YAML file read to its sha256."""
@@ -96,6 +135,35 @@ class Params:
     @property
     def population_segments(self) -> list[str]:
         return list(self.settings.get("population_segments", []))
+
+    @property
+    def missions(self) -> tuple[Mission, ...]:
+        """The notebooks a cycle runs, in order (``missions:`` in ``xmo.yaml``; checked at load)."""
+        raw = self.settings.get("missions")
+        if not raw:
+            return DEFAULT_MISSIONS
+        return tuple(Mission(str(m["id"]), str(m.get("notebook") or f"{m['id']}.ipynb"), str(m.get("title") or m["id"]))
+                     for m in raw)
+
+    def mission(self, mission_id: str) -> Mission:
+        """One mission of the registry by id (a notebook's file stem)."""
+        for m in self.missions:
+            if m.id == mission_id:
+                return m
+        known = ", ".join(m.id for m in self.missions)
+        raise ConfigError(Problem(file=str(self.root / "xmo.yaml"), column="missions", value=mission_id,
+                                  rule=f"no such mission (known: {known})"))
+
+    @property
+    def analysis(self) -> Analysis:
+        """Mission 2's outcome, driver candidates and breakdowns (checked at load)."""
+        return _analysis(self.settings.get("analysis") or {}, self.items, self.metrics, self.segments,
+                         self.population_segments, self.constructs())
+
+    @property
+    def policy(self) -> Policy:
+        """Confidence and significance levels, alpha floor, backlog lift, sentiment cut-offs."""
+        return policy_of(self.settings, self.text)
 
     @property
     def min_group_size(self) -> int:
@@ -128,6 +196,16 @@ class Params:
                                       rule=f"no params for cycle '{cycle_id}' (known: {known})"))
         return self.cycles[cycle_id]
 
+    def previous_cycle(self, cycle_id: str) -> str | None:
+        """The cycle a cycle is compared with: params' ``previous`` when it names a known cycle,
+        otherwise the cycle that starts last before it; None for the first cycle.
+        (One rule for the scorecard and the trends.)"""
+        own = self.cycle(cycle_id)
+        if own.previous and own.previous in self.cycles:
+            return own.previous
+        earlier = [c for c in self.cycles_up_to(cycle_id) if c != cycle_id]
+        return earlier[-1] if earlier else None
+
     def cycles_up_to(self, cycle_id: str) -> list[str]:
         """The cycle and every earlier one, oldest first (ordered by start date)."""
         end = self.cycle(cycle_id).start
@@ -157,6 +235,81 @@ def _check_keys(path: Path, doc: Any, shape: Any, problems: list[Problem]) -> No
     for where, key, near in unknown_keys(doc, shape):
         hint = f"; did you mean '{near}'?" if near else ""
         problems.append(Problem(file=str(path), column=where, rule=f"unknown key '{key}'{hint}"))
+
+
+OUTCOME_TYPES = ("happiness", "nps", "csat", "ces")
+
+
+def _analysis(raw: dict, items: dict, metrics: dict, segments: list, population_segments: list,
+              constructs: dict) -> Analysis:
+    outcome = raw.get("outcome")
+    if outcome is None:
+        outcome = next((i.id for t in OUTCOME_TYPES for i in items.values() if i.type == t), None)
+    drivers = raw.get("drivers")
+    if drivers is None:
+        drivers = list(constructs) + [m for m, v in metrics.items() if v.aggregation != "rate"]
+    breakdowns = raw.get("breakdowns")
+    if breakdowns is None:
+        breakdowns = [s for s in population_segments if s in segments] or list(segments[:2])
+    context_by = raw.get("context_by") or (breakdowns[0] if breakdowns else None)
+    openness_by = raw.get("openness_by") or next((s for s in segments if s not in breakdowns), context_by)
+    return Analysis(outcome, tuple(drivers), tuple(raw.get("log_drivers") or ()), tuple(breakdowns), context_by,
+                    openness_by)
+
+
+def _check_missions(path: Path, raw: Any, problems: list[Problem]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(file=str(path), column="missions", rule="a list of {id, notebook, title}"))
+        return
+    seen = set()
+    for n, m in enumerate(raw, start=1):
+        mid = m.get("id") if isinstance(m, dict) else None
+        if not (isinstance(mid, str) and CYCLE_ID.match(mid)) or mid in seen:
+            problems.append(Problem(file=str(path), column=f"missions[{n}].id", value=mid,
+                                    rule="a mission id is unique, 1-64 letters, digits, '-' or '_' (it names the report files)"))
+        seen.add(mid)
+        nb = m.get("notebook") if isinstance(m, dict) else None
+        if nb is not None and (not str(nb).endswith(".ipynb") or "/" in str(nb) or "\\" in str(nb)):
+            problems.append(Problem(file=str(path), column=f"missions[{n}].notebook", value=nb,
+                                    rule="a notebook file name under notebooks/, ending in .ipynb"))
+
+
+def _check_analysis(path: Path, settings: dict, items: dict, metrics: dict, constructs: set,
+                    problems: list[Problem]) -> None:
+    raw = settings.get("analysis") or {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(file=str(path), column="analysis", rule="must be a mapping"))
+        return
+    segments = list(settings.get("segments") or [])
+    out = raw.get("outcome")
+    if out is not None and (out not in items or items[out].type in ("text", "likert")):
+        problems.append(Problem(file=str(path), column="analysis.outcome", value=out,
+                                rule="the outcome is a scored item of the instrument (not a Likert item or text)"))
+    for key in ("drivers", "log_drivers"):
+        for ref in raw.get(key) or []:
+            if ref not in constructs and ref not in metrics:
+                problems.append(Problem(file=str(path), column=f"analysis.{key}", value=ref,
+                                        rule="a driver is a construct of the instrument or a metric of metrics.yaml"))
+    for key in ("breakdowns", "context_by", "openness_by"):
+        vals = raw.get(key)
+        for seg in ([vals] if isinstance(vals, str) else vals or []):
+            if seg not in segments:
+                problems.append(Problem(file=str(path), column=f"analysis.{key}", value=seg,
+                                        rule=f"not a segment column of xmo.yaml (segments: {', '.join(map(str, segments))})"))
+
+
+_POLICY_RANGES = {"confidence": (0.5, 0.9999), "significance": (1e-6, 0.5), "alpha_floor": (0.0, 1.0),
+                  "backlog_lift": (1.0, 100.0)}
+
+
+def _check_policy(path: Path, policy: Any, problems: list[Problem]) -> None:
+    for key, value in (policy or {}).items() if isinstance(policy, dict) else ():
+        lo, hi = _POLICY_RANGES.get(key, (None, None))
+        if lo is not None and not (isinstance(value, (int, float)) and lo <= value <= hi):
+            problems.append(Problem(file=str(path), column=f"policy.{key}", value=value,
+                                    rule=f"policy.{key} is a number from {lo} to {hi}"))
 
 
 def _date(value: Any) -> dt.date | None:
@@ -209,6 +362,10 @@ def load_params(root: str | Path) -> Params:
         if name not in (settings.get("sources") or {}):
             problems.append(Problem(file=str(root / "xmo.yaml"), column=f"sources.{name}",
                                     rule="every contract needs a source"))
+    _check_policy(root / "xmo.yaml", settings.get("policy") if isinstance(settings, dict) else None, problems)
+    if isinstance(settings, dict):
+        _check_missions(root / "xmo.yaml", settings.get("missions"), problems)
+        _check_analysis(root / "xmo.yaml", settings, items, metrics, constructs, problems)
     text: dict[str, Any] = {}
     if (root / "text.yaml").exists():
         text = _read_yaml(root / "text.yaml", problems) or {}
@@ -286,9 +443,9 @@ def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], me
             problems.append(Problem(file=str(path), column=f"{where}.target", value=target,
                                     rule="an XLA target is a score between 0 and 100"))
             ok = False
-        if raw.get("experience_type") not in ("CX", "EX", "UX", "PX"):
+        if raw.get("experience_type") not in EXPERIENCE_TYPES:
             problems.append(Problem(file=str(path), column=f"{where}.experience_type", value=raw.get("experience_type"),
-                                    rule="experience_type must be one of CX, EX, UX, PX"))
+                                    rule=f"experience_type must be one of {', '.join(EXPERIENCE_TYPES)}"))
             ok = False
         indicators = []
         for k, ind in enumerate(raw.get("indicators") or [], start=1):

@@ -32,6 +32,9 @@ class Chart:
 
     def __init__(self, figure):
         self.figure = figure
+        ax = figure.axes[0] if figure.axes else None
+        # Alternative text for readers who cannot see the figure: its title and axis labels.
+        self.alt = ". ".join(t for t in ((ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) if ax else ()) if t) or "Figure"
 
     def _repr_png_(self) -> bytes:
         buf = io.BytesIO()
@@ -61,8 +64,8 @@ def response_rates(table: pd.DataFrame, segment: str) -> Chart:
     return _done(fig)
 
 
-def xla_scores(scores: pd.DataFrame) -> Chart:
-    """Each XLA's score with its 95% CI against its target, coloured by status."""
+def xla_scores(scores: pd.DataFrame, ci: str = "95% CI") -> Chart:
+    """Each XLA's score with its CI (labelled ``ci``) against its target, coloured by status."""
     s = scores[~scores["suppressed"]].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.6 * len(s) + 1.2))
     y = np.arange(len(s))[::-1]
@@ -72,7 +75,7 @@ def xla_scores(scores: pd.DataFrame) -> Chart:
                     color=colour, capsize=4, ms=7)
         ax.plot([row.target, row.target], [yi - 0.35, yi + 0.35], color="#212121", lw=2)
     ax.set_yticks(y, [f"{r.xla}\n{r.name}" for r in s.itertuples()])
-    ax.set(xlabel="Score (0-100); bar = target, point = score with 95% CI", title="XLA scores against their targets")
+    ax.set(xlabel=f"Score (0-100); bar = target, point = score with {ci}", title="XLA scores against their targets")
     lo = min(s["ci_low"].min(), s["target"].min()) - 3
     hi = max(s["ci_high"].max(), s["target"].max()) + 3
     ax.set_xlim(lo, hi)
@@ -136,13 +139,13 @@ def weights_by(frame: pd.DataFrame, segment: str) -> Chart:
     return _done(fig)
 
 
-def driver_importance(table: pd.DataFrame) -> Chart:
-    """Each driver's share of explained variance (LMG), largest first."""
+def driver_importance(table: pd.DataFrame, outcome: str = "the outcome", significance: float = 0.05) -> Chart:
+    """Each driver's share of explained variance (LMG), largest first; grey when p >= ``significance``."""
     t = table.sort_values("importance", ascending=True)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.4 * len(t) + 1.1))
-    ax.barh(t["driver"], t["share"], color=np.where(t["p_value"] < 0.05, "#1565c0", "#b0bec5"))
+    ax.barh(t["driver"], t["share"], color=np.where(t["p_value"] < significance, "#1565c0", "#b0bec5"))
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set(xlabel="Share of R² (grey: not significant at 5%)", title="What drives happiness")
+    ax.set(xlabel=f"Share of R² (grey: not significant at {100 * significance:g}%)", title=f"What drives {outcome}")
     return _done(fig)
 
 

@@ -21,8 +21,6 @@ from .exceptions import LockTimeout
 
 VERSION_DIR = re.compile(r"^v(\d+)$")
 STAGING_PID = ".pid"
-MISSION_TITLES = {"1_measures": "Managing experience measures", "2_findings": "Interpret and action findings",
-                  "3_manage": "Manage experience"}
 
 
 def lock(reports: Path, timeout: float = 600) -> FileLock:
@@ -129,7 +127,11 @@ def catalogue(reports: Path) -> list[dict]:
                 m = {}
             rows.append({"cycle": cycle_dir.name, "version": v, "path": folder,
                          "published_at": m.get("published_at", ""), "renderer": m.get("renderer", {}).get("name", ""),
-                         "status": m.get("status", "unknown"), "missions": sorted(p.stem for p in folder.glob("*.html"))})
+                         "status": m.get("status", "unknown"),
+                         # titles come from the manifest (the params' mission registry at publish time)
+                         "titles": {x["id"]: x["title"] for x in m.get("missions", []) if isinstance(x, dict)},
+                         "missions": [x["id"] for x in m.get("missions", []) if isinstance(x, dict)]
+                         or sorted(p.stem for p in folder.glob("*.html"))})
     return rows
 
 
@@ -139,7 +141,7 @@ def write_portal(reports: Path) -> Path:
     rows = []
     for r in catalogue(reports):
         links = " ".join(
-            f'<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.html">{e(MISSION_TITLES.get(m, m))}</a> '
+            f'<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.html">{e(r["titles"].get(m, m))}</a> '
             f'(<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.pdf">PDF</a>)<br>' for m in r["missions"])
         rows.append(f"<tr><td>{e(r['cycle'])}</td><td>v{r['version']}</td><td>{e(r['published_at'])}</td>"
                     f"<td>{links}</td><td>{e(r['renderer'])}</td></tr>")

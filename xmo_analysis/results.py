@@ -10,7 +10,7 @@ Schema (version 1), every mission::
   n, min/max weight, sweeps), ``reliability`` [{construct, alpha, standardised alpha, ...}],
   ``survey_scores`` [{score, kind, value, ci_low, ci_high, n}], ``xla`` (see below).
 - findings: ``xla``, ``segments`` {xla: {segment column: [{segment, n, score, status, diff,
-  p_value, p_adjusted}]}} (suppressed groups carry only segment and n), ``drivers``
+  p_value, p_adjusted}]}} (suppressed groups carry only their labels), ``drivers``
   {r2, adj_r2, n, rows: [{driver, coef, se, p_value, std_coef, vif, importance, share}]},
   ``themes`` [...], ``conclusions`` [...].
 - manage: ``xla`` with ``previous``/``change``/``p_change``, ``summary`` [sentences],
@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from . import suppression
 
 SCHEMA = "xmo-results/1"
 
@@ -52,12 +54,11 @@ def _clean(value):
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    """A table as JSON-ready records; suppressed rows keep only their label and n."""
+    """A table as JSON-ready records; suppressed rows keep only their labels (never their n)."""
     out = []
+    labels = ("segment", "xla", "by", frame.columns[0])
     for rec in frame.to_dict("records"):
-        if rec.get("suppressed"):
-            rec = {k: v for k, v in rec.items() if k in ("segment", "xla", "n", "suppressed") or k == frame.columns[0]}
-        out.append(_clean(rec))
+        out.append(_clean(suppression.record(rec, labels)))
     return out
 
 
@@ -73,6 +74,9 @@ def save(output_dir: str | Path | None, mission: str, cycle: str, payload: dict,
     path.write_text(json.dumps(_clean(doc), indent=2, sort_keys=True, allow_nan=False), encoding="utf-8")
     for name, table in (tables or {}).items():
         t = table.copy()
+        if "suppressed" in t and "n" in t:  # the boundary again: a hidden group's size is never written
+            t = suppression.suppress_rows(t, "n", min_group_size, keep=[c for c in ("segment", "xla", "by", "name", "target") if c in t],
+                                          mask=t["suppressed"].fillna(False).astype(bool).to_numpy())
         for col in t.columns:
             if t[col].dtype == object:
                 t[col] = t[col].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))

@@ -37,7 +37,6 @@ from .loaders import load_cycle
 from .params import check_cycle_id, load_params
 from .render import choose, render, renderer_version
 
-MISSIONS = ("1_measures", "2_findings", "3_manage")
 PACKAGES = ("xmo-analysis", "pandas", "numpy", "scipy", "statsmodels", "pandera", "papermill", "nbconvert",
             "nbclient", "ipykernel", "matplotlib", "seaborn", "weasyprint", "pyarrow")
 
@@ -51,16 +50,17 @@ class RunResult:
     seconds: float
 
 
-def _code_files(project: Path) -> list[Path]:
+def _code_files(project: Path, notebooks: list[Path]) -> list[Path]:
     pkg = Path(__file__).parent
     files = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css"))
-    return files + [project / "notebooks" / f"{m}.ipynb" for m in MISSIONS]
+    return files + list(notebooks)
 
 
-def fingerprint(inputs: dict[str, str], params_files: dict[str, str], project: Path, renderer: str) -> dict:
+def fingerprint(inputs: dict[str, str], params_files: dict[str, str], project: Path, renderer: str,
+                notebooks: list[Path]) -> dict:
     """sha256 of everything that determines a report: inputs, params, package code, notebooks, renderer."""
     code = hashlib.sha256()
-    for f in _code_files(project):
+    for f in _code_files(project, notebooks):
         code.update(f.name.encode())
         code.update(hashlib.sha256(f.read_bytes()).digest())
     rel = lambda d: {str(Path(k).resolve().relative_to(project.resolve())) if Path(k).resolve().is_relative_to(project.resolve())  # noqa: E731
@@ -163,8 +163,9 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
     data = load_cycle(project, cycle, params)
     timings["validate"] = time.perf_counter() - t0
     engine = choose(renderer)
-    fp = fingerprint(data.files, params.files, project, engine)
-    notebooks = [project / "notebooks" / f"{m}.ipynb" for m in MISSIONS]
+    missions = {project / "notebooks" / m.notebook: m for m in params.missions}
+    notebooks = list(missions)
+    fp = fingerprint(data.files, params.files, project, engine, notebooks)
     missing = [Problem(file=str(nb), rule="mission notebook is missing") for nb in notebooks if not nb.exists()]
     if missing:
         raise ConfigError(missing)
@@ -190,21 +191,22 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
             for nb in notebooks:
                 say(f"Executing {nb.name}")
                 t = time.perf_counter()
-                execute(nb, staging / nb.name, injected, failed_dir, timeout=cell_timeout)
-                timings[f"execute {nb.stem}"] = time.perf_counter() - t
-            for nb in notebooks:
-                say(f"Rendering {nb.stem} to HTML and PDF ({engine})")
+                execute(nb, staging / f"{missions[nb].id}.ipynb", injected, failed_dir, timeout=cell_timeout)
+                timings[f"execute {missions[nb].id}"] = time.perf_counter() - t
+            for nb, mission in missions.items():
+                say(f"Rendering {mission.id} to HTML and PDF ({engine})")
                 t = time.perf_counter()
-                title = f"{cyc.title} — {publish.MISSION_TITLES[nb.stem]}"
+                title = f"{cyc.title} — {mission.title}"
                 footer = f"xmo-analysis {__version__} · cycle {cycle} · rendered by {engine}"
-                render(staging / nb.name, staging, title, engine, footer)
-                timings[f"render {nb.stem}"] = time.perf_counter() - t
+                render(staging / f"{mission.id}.ipynb", staging, title, engine, footer)
+                timings[f"render {mission.id}"] = time.perf_counter() - t
             say("Publishing")
             publish.checkpoint("publish")
             timings["total"] = time.perf_counter() - t0
             manifest = {
                 "cycle": cycle, "status": "published", "parameters": injected | {"output_dir": "<this folder>"},
                 "fingerprint": fp, "inputs": fp["inputs"], "params": fp["params"],
+                "missions": [{"id": m.id, "notebook": m.notebook, "title": m.title} for m in missions.values()],
                 "packages": _versions(), "git": _git(project),
                 "renderer": {"name": engine, "version": renderer_version(engine)},
                 "timings_s": {k: round(v, 3) for k, v in timings.items()},

@@ -31,21 +31,31 @@ class ListOf:
     item: Any
 
 
-# Options every source takes, whatever its format.
+# Options every source takes, whatever its format. `encoding` is detected when not set.
 COMMON_SOURCE_OPTIONS = {"path": ANY, "format": ANY, "columns": ANY, "encoding": ANY}
 
-# format -> the options its reader takes beyond the common ones.
+# Options of the mapping step every format shares (xmo_analysis.readers.mapping documents each).
+MAPPING_OPTIONS = {
+    "choices": ANY, "missing_values": ANY, "date_format": ANY, "keep_rows": ANY, "drop_rows": ANY,
+    "required_answers": ANY, "outside_cycles": ANY, "blank_segment": ANY, "generate_id": ANY, "cycle": ANY,
+    "events": {"ticket": ANY, "order": ANY, "order_format": ANY, "take": ANY, "count_flags": ANY},
+}
+_EXPORT_FILTERS = {"only_finished": ANY, "drop_preview": ANY, "drop_test": ANY}
+# Survey-tool exports: the layout (detected when not set), the tool's filters, and `mapping:`,
+# the block older params used for the columns and options (still read).
+EXPORT_OPTIONS = {**MAPPING_OPTIONS, **_EXPORT_FILTERS, "layout": ANY, "delimiter": ANY, "sheet": ANY,
+                  "mapping": {"response_id": ANY, "submitted_at": ANY, "respondent_id": ANY, "columns": ANY,
+                              **MAPPING_OPTIONS, **_EXPORT_FILTERS}}
+
+# format -> the options its reader takes beyond the common ones (one entry per registered reader).
 SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
-    "csv": {"delimiter": ANY, "decimal": ANY, "aggregate": ANY, "exact_quantiles": ANY},
-    "parquet": {"aggregate": ANY, "exact_quantiles": ANY},
-    "excel": {"sheet": ANY, "header_row": ANY},
-    "sql": {"url_env": ANY, "url": ANY, "query": ANY, "table": ANY, "schema": ANY},
-    "qualtrics": {"mapping": {"response_id": ANY, "submitted_at": ANY, "respondent_id": ANY, "columns": ANY,
-                              "choices": ANY, "only_finished": ANY, "date_format": ANY}},
-    "surveymonkey": {"mapping": {"response_id": ANY, "submitted_at": ANY, "respondent_id": ANY, "columns": ANY,
-                                 "choices": ANY, "only_finished": ANY, "date_format": ANY}},
-    "limesurvey": {"mapping": {"response_id": ANY, "submitted_at": ANY, "respondent_id": ANY, "columns": ANY,
-                               "choices": ANY, "only_finished": ANY, "date_format": ANY}},
+    "csv": {"delimiter": ANY, "decimal": ANY, "aggregate": ANY, "exact_quantiles": ANY, **MAPPING_OPTIONS},
+    "parquet": {"aggregate": ANY, "exact_quantiles": ANY, **MAPPING_OPTIONS},
+    "excel": {"sheet": ANY, "header_row": ANY, **MAPPING_OPTIONS},
+    "sql": {"url_env": ANY, "url": ANY, "query": ANY, "table": ANY, "schema": ANY, **MAPPING_OPTIONS},
+    "qualtrics": EXPORT_OPTIONS,
+    "surveymonkey": EXPORT_OPTIONS,
+    "limesurvey": EXPORT_OPTIONS,
 }
 
 XMO = {
@@ -56,6 +66,8 @@ XMO = {
     "privacy": {"min_group_size": ANY, "min_comment_group": ANY},
     "policy": {"confidence": ANY, "significance": ANY, "alpha_floor": ANY, "backlog_lift": ANY},
     "missions": ListOf({"id": ANY, "notebook": ANY, "title": ANY}),
+    "analysis": {"outcome": ANY, "drivers": ANY, "log_drivers": ANY, "breakdowns": ANY, "context_by": ANY,
+                 "openness_by": ANY},
     "sources": MapOf(ANY),  # each source is checked against its format's options
 }
 
@@ -79,6 +91,11 @@ FILES = {"xmo.yaml": XMO, "instrument.yaml": INSTRUMENT, "metrics.yaml": METRICS
 def source_shape(source: Any) -> dict[str, Any]:
     """The shape of one ``sources.<contract>`` block, from its ``format``."""
     fmt = source.get("format") if isinstance(source, dict) else None
+    if fmt is None and isinstance(source, dict) and source.get("path"):
+        from pathlib import Path
+
+        from .readers import guess_format  # the format a file's suffix implies, as the loader guesses it
+        fmt = guess_format(Path(str(source["path"])))
     return {**COMMON_SOURCE_OPTIONS, **SOURCE_OPTIONS.get(str(fmt), {})}
 
 

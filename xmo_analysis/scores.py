@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .estimates import Estimate, _as_array, mean, proportion
+from .vocabulary import SCORE_SCALES
 
 
 def _checked(scores, lo: int, hi: int, name: str) -> np.ndarray:
@@ -23,7 +24,7 @@ def _checked(scores, lo: int, hi: int, name: str) -> np.ndarray:
 
 def nps_points(scores) -> np.ndarray:
     """+100 for 9-10 (promoters), 0 for 7-8 (passives), -100 for 0-6 (detractors); NaN kept."""
-    x = _checked(scores, 0, 10, "scores")
+    x = _checked(scores, *SCORE_SCALES["nps"], "scores")
     return np.where(np.isnan(x), np.nan, np.where(x >= 9, 100.0, np.where(x >= 7, 0.0, -100.0)))
 
 
@@ -45,7 +46,7 @@ def happiness(scores, weights=None, conf: float = 0.95) -> Estimate:
 
 def csat_points(scores) -> np.ndarray:
     """1 for 4-5 (top-2-box) on a 1-5 scale, else 0; NaN kept."""
-    x = _checked(scores, 1, 5, "scores")
+    x = _checked(scores, *SCORE_SCALES["csat"], "scores")
     return np.where(np.isnan(x), np.nan, (x >= 4).astype(float))
 
 
@@ -56,12 +57,12 @@ def csat(scores, weights=None, conf: float = 0.95) -> Estimate:
 
 def ces(scores, weights=None, conf: float = 0.95) -> Estimate:
     """Customer Effort Score: the mean of the raw 1-7 answers."""
-    return _named(mean(_checked(scores, 1, 7, "scores"), weights, conf), "CES")
+    return _named(mean(_checked(scores, *SCORE_SCALES["ces"], "scores"), weights, conf), "CES")
 
 
 def ces_easy(scores, weights=None, conf: float = 0.95) -> Estimate:
     """Share of "easy" answers (5-7 of 1-7), a proportion x 100."""
-    x = _checked(scores, 1, 7, "scores")
+    x = _checked(scores, *SCORE_SCALES["ces"], "scores")
     return _named(proportion(np.where(np.isnan(x), np.nan, (x >= 5).astype(float)), weights, conf).scaled(100),
                   "CES % easy")
 

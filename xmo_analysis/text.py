@@ -1,7 +1,8 @@
 """Free text: sentiment (VADER with a domain lexicon), themes from keyword rules, distinctive terms.
 
 Comments reaching this module are already redacted by the loaders. Nothing here returns a
-comment from a group smaller than params' ``min_comment_group``.
+comment from a group smaller than params' ``min_comment_group``. The cycle's comments with
+their sentiment and themes are computed once per loaded cycle (:func:`comments_frame`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from .memo import memo
 from .params import Params
+from .suppression import visible_groups
 
 STOPWORDS = frozenset("""a about after again all also am an and any are as at be been before being but by can could
 did do does doing for from had has have having he her here his how i if in into is it its just me more most my no
@@ -40,8 +43,7 @@ def sentiment(comments: pd.Series, params: Params) -> pd.DataFrame:
     Labels follow VADER's convention: positive when compound >= 0.05, negative when <= -0.05
     (thresholds from params ``text.yaml: sentiment``), neutral otherwise.
     """
-    cfg = params.text.get("sentiment") or {}
-    pos, neg = float(cfg.get("positive", 0.05)), float(cfg.get("negative", -0.05))
+    pos, neg = params.policy.sentiment_positive, params.policy.sentiment_negative
     a = analyser(params)
     compound = comments.map(lambda t: a.polarity_scores(t)["compound"] if isinstance(t, str) and t.strip() else np.nan)
     label = np.where(compound.isna(), None, np.where(compound >= pos, "positive",
@@ -98,18 +100,54 @@ def examples(frame: pd.DataFrame, min_group: int, group: str | None = None, kind
              n: int = 3) -> pd.DataFrame:
     """Example comments (already redacted), only from groups with at least ``min_group`` comments.
 
-    ``frame`` needs ``comment``, ``compound`` and ``response_id``; the most negative (or positive)
+    ``frame`` needs ``comment``, ``compound``, ``sentiment`` and ``response_id``; the most negative (or positive)
     comments come first, ties broken by response id, so the same data give the same examples.
     """
     f = frame.dropna(subset=["comment", "compound"])
     if group is None:
         f = f.assign(_group="all")
         group = "_group"
-    sizes = f.groupby(group)["comment"].transform("size")
-    f = f[sizes >= min_group]
+    f = f[visible_groups(f.groupby(group)["comment"].transform("size"), min_group)]
     ascending = kind == "negative"
     f = f.sort_values(["compound", "response_id"], ascending=[ascending, True], kind="stable")
-    f = f[f["compound"] <= -0.05] if kind == "negative" else f[f["compound"] >= 0.05]
+    f = f[f["sentiment"] == kind]  # labelled by :func:`sentiment` with params' cut-offs
     f = f.drop_duplicates(subset=[group, "comment"])  # templated feedback repeats; show distinct texts
     out = f.groupby(group, sort=True).head(n)
     return out[[c for c in (group, "comment", "compound") if c != "_group"]].reset_index(drop=True)
+
+
+def comment_column(params: Params) -> str | None:
+    """The free-text item of the instrument that holds comments (the first ``text`` item), if any."""
+    return params.text_items[0].id if params.text_items else None
+
+
+def comments_frame(data, cycle: str | None = None) -> pd.DataFrame:
+    """The cycle's comments with sentiment and themes, once per loaded cycle (VADER is slow).
+
+    Columns: ``response_id``, every segment column, ``comment`` (the instrument's free-text
+    item, already redacted), ``compound``, ``sentiment`` and one boolean column per theme.
+    Empty when the survey has no free-text item.
+    """
+    cycle = cycle or data.cycle
+
+    def compute():
+        col = comment_column(data.params)
+        resp = data.of_cycle("responses", cycle)
+        segs = [s for s in data.params.segments if s in resp]
+        if col is None or col not in resp:
+            return pd.DataFrame(columns=["response_id", *segs, "comment", "compound", "sentiment"])
+        frame = resp[["response_id", *segs, col]].rename(columns={col: "comment"}).dropna(subset=["comment"])
+        return frame.join(sentiment(frame["comment"], data.params)).join(themes(frame["comment"], data.params))
+    return memo(data, ("comments", cycle), compute)
+
+
+def theme_table(comments: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Per theme of params: comments, share of all comments, share negative, mean sentiment."""
+    rows = []
+    for name in (params.text.get("themes") or {}):
+        f = comments[comments[name]] if name in comments else comments.iloc[0:0]
+        rows.append({"theme": name, "comments": len(f), "share of comments": len(f) / max(len(comments), 1),
+                     "negative": (f["sentiment"] == "negative").mean() if len(f) else np.nan,
+                     "mean sentiment": f["compound"].mean() if len(f) else np.nan})
+    out = pd.DataFrame(rows, columns=["theme", "comments", "share of comments", "negative", "mean sentiment"])
+    return out.sort_values("negative", ascending=False, kind="stable")

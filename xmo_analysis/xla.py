@@ -28,7 +28,8 @@ import pandas as pd
 
 from .gaps import gap
 from .params import Metric, Params
-from .privacy import small_groups
+from .memo import memo
+from .suppression import hidden_groups
 from .scores import csat_points, likert_points, nps_points
 from .weighting import rake
 
@@ -162,12 +163,14 @@ def cycle_weights(data, cycle: str | None = None):
     spec = params.settings.get("weighting") or {}
     if spec.get("method", "none") != "rake":
         return None
-    cache = data.__dict__.setdefault("_weights", {})
-    if cycle not in cache:
+    if data.population is None or len(data.population) == 0:
+        return None  # no frame to weight to (a customer survey): the reports say so
+
+    def compute():
         resp = data.of_cycle("responses", cycle)
         margins = {col: data.population.groupby(col)["headcount"].sum().to_dict() for col in spec.get("margins", [])}
-        cache[cycle] = rake(resp.reset_index(drop=True), margins)
-    return cache[cycle]
+        return rake(resp.reset_index(drop=True), margins)
+    return memo(data, ("weights", cycle), compute)
 
 
 def xla_scores(data, params: Params | None = None, cycle: str | None = None, by: str | None = None,
@@ -181,11 +184,11 @@ def xla_scores(data, params: Params | None = None, cycle: str | None = None, by:
     own tickets/telemetry when those carry the segment column, otherwise the organisation's.
     """
     cycle = cycle or data.cycle
-    key = (cycle, by, weighted, min_n, id(params))
-    cache = data.__dict__.setdefault("_xla_scores", {})
-    if key not in cache:  # report sections ask for the same table many times
-        cache[key] = _xla_scores(data, params or data.params, cycle, by, weighted, min_n)
-    return cache[key].copy()
+    if params is not None and params is not data.params:  # another configuration: not cached
+        return _xla_scores(data, params, cycle, by, weighted, min_n)
+    # report sections ask for the same table many times
+    return memo(data, ("xla_scores", cycle, by, weighted, min_n),
+                     lambda: _xla_scores(data, data.params, cycle, by, weighted, min_n)).copy()
 
 
 def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool, min_n: int | None) -> pd.DataFrame:
@@ -194,7 +197,7 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
     weights = cycle_weights(data, cycle) if weighted else None
     levels = [None] if by is None else sorted(resp[by].dropna().unique(), key=str)
     counts = pd.Series({lvl: int((resp[by] == lvl).sum()) if by else len(resp) for lvl in levels})
-    hidden = small_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
+    hidden = hidden_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
     # The cycle's O/T rows, cut once: telemetry has over a million rows.
     sources = {name: data.of_cycle(name, cycle) for name in ("tickets", "telemetry")}
     rows = []
@@ -210,9 +213,9 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
             ot = ot_part(sources, params, xla, None if by is None else (by, lvl))
             points = xla_points(resp, params, xla, ot)
             if weights is None:
-                res = gap(points[mask], xla.target)
+                res = gap(points[mask], xla.target, conf=params.policy.confidence)
             else:
-                res = gap(points, xla.target, weights=weights, domain=mask)
+                res = gap(points, xla.target, weights=weights, domain=mask, conf=params.policy.confidence)
             rows.append({**row, "score": res.value, "se": res.estimate.se, "ci_low": res.estimate.ci_low,
                          "ci_high": res.estimate.ci_high, "gap": res.gap, "p_meets": res.p_value,
                          "status": res.status, "n": res.n, "weighted": weights is not None, "suppressed": False,

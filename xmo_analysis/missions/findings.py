@@ -1,0 +1,318 @@
+"""Mission 2 — interpret and action findings: gaps, segments, context, drivers, comments, conclusions.
+
+Computations return DataFrames (tested); ``*_section`` functions return one
+:class:`~xmo_analysis.display.Section` each, so that each notebook cell is one call. Segments,
+constructs, the outcome item and the driver candidates come from params (``segments`` and
+``analysis`` in ``xmo.yaml``, the instrument, the metric catalogue), never from this code.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import plots, results
+from ..comparisons import compare_segments
+from ..context import linked_columns, own_column, respondent_context, segment_context, short_label, outcome_label
+from ..display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed, label
+from ..drivers import drivers
+from ..loaders import CycleData
+from ..suppression import hidden_groups
+from ..text import comments_frame, distinctive_terms, examples, theme_table
+from ..vocabulary import AT_RISK, MET, MISSED
+from ..xla import cycle_points, cycle_weights, xla_scores
+from .common import missing_note
+
+
+# ---------------------------------------------------------------- drivers
+def driver_variables(params) -> dict[str, str]:
+    """Driver column -> reader's label, from params' ``analysis.drivers`` (constructs and metrics).
+
+    A construct ``c`` is the column ``x_c`` (its 0-100 points); a metric is the respondent's own
+    value ``own_<column>`` (:func:`~xmo_analysis.context.respondent_context`), or ``log_own_<column>``
+    when the metric is listed in ``analysis.log_drivers``.
+    """
+    a = params.analysis
+    constructs = params.constructs()
+    out = {}
+    for ref in a.drivers:
+        if ref in constructs:
+            out[f"x_{ref}"] = f"{label(ref).capitalize()} (survey construct)"
+            continue
+        m = params.metrics[ref]
+        whose = "Own last ticket" if m.source == "tickets" else "Own device"
+        col = own_column(m)
+        if ref in a.log_drivers:
+            out[f"log_{col}"] = f"{whose}: {label(m.column)} (log)"
+        else:
+            out[col] = f"{whose}: {label(m.column)}"
+    return out
+
+
+def driver_frame(data: CycleData) -> pd.DataFrame:
+    """Respondent context with the log columns the driver analysis asks for."""
+    ctx = respondent_context(data)
+    for ref in data.params.analysis.log_drivers:
+        col = own_column(data.params.metrics[ref])
+        ctx[f"log_{col}"] = np.log(ctx[col].where(ctx[col] > 0))
+    return ctx
+
+
+def driver_table(data: CycleData) -> pd.DataFrame:
+    """Key drivers of params' outcome item from the candidate constructs and own O/T experience."""
+    outcome = data.params.analysis.outcome
+    if outcome is None:
+        raise ValueError("params name no outcome item (analysis.outcome) and the instrument has no "
+                         "happiness, NPS, CSAT or CES item to default to.")
+    ctx = driver_frame(data)
+    candidates = [c for c in driver_variables(data.params) if c in ctx and ctx[c].notna().any()]
+    return drivers(ctx, outcome, candidates)
+
+
+# ---------------------------------------------------------------- segments
+def segment_gaps(data: CycleData, xla_id: str, by: str) -> pd.DataFrame:
+    """One XLA by segment: the segment's score and status, and its survey (X) difference to the rest
+    of the organisation with raw and Benjamini-Hochberg adjusted p-values.
+
+    Hidden groups come from the suppression boundary (complementary suppression included) and
+    are left out of the multiple-testing family.
+    """
+    resp = data.current("responses").reset_index(drop=True)
+    frame = resp.assign(points=cycle_points(data, xla_id))
+    hidden = hidden_groups(resp[by].value_counts(), data.params.min_group_size)
+    cmp = compare_segments(frame, "points", by, weights=cycle_weights(data), skip=set(hidden[hidden].index),
+                           conf=data.params.policy.confidence)
+    scores = xla_scores(data, by=by).query("xla == @xla_id").set_index("segment")
+    cmp["score"] = cmp["segment"].map(scores["score"])
+    cmp["status"] = cmp["segment"].map(scores["status"])
+    cmp["suppressed"] = cmp["suppressed"] | cmp["segment"].map(scores["suppressed"]).fillna(True).astype(bool)
+    cols = ["n", "value", "se", "ci_low", "ci_high", "score", "status", "diff", "p_value", "p_adjusted",
+            "diff_ci_low", "diff_ci_high"]
+    cmp[cols] = cmp[cols].astype(object)
+    cmp.loc[cmp["suppressed"], cols] = np.nan
+    return cmp
+
+
+def conclusions(data: CycleData, driver_result: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A ranked table of gaps: evidence, likely drivers, most affected segments, the action called for."""
+    policy = data.params.policy
+    scores = xla_scores(data)
+    drv = driver_result if driver_result is not None else driver_table(data)
+    names = driver_variables(data.params)
+    rows = []
+    for row in scores.itertuples():
+        xla = data.params.xlas[row.xla]
+        related = {f"x_{i.ref}" for i in xla.indicators if i.kind == "x"}
+        for i in xla.indicators:
+            if i.kind != "x":
+                col = own_column(data.params.metrics[i.ref])
+                related |= {col, f"log_{col}"}
+        likely = [names.get(d, d) for d in drv.index if d in related and policy.significant(drv.loc[d, "p_value"])][:2]
+        affected = []
+        for by in data.params.segments:
+            seg = segment_gaps(data, row.xla, by)
+            worst = seg[(~seg["suppressed"]) & policy.significant(seg["p_adjusted"].astype(float)) & (seg["diff"].astype(float) < 0)]
+            affected += [(r.diff, f"{r.segment} ({label(by)}, {r.diff:+.1f})") for r in worst.itertuples()]
+        affected = [text for _, text in sorted(affected)[:3]]
+        if row.status == MISSED:
+            action = "Act now: a backlog item on the likely drivers, starting with the most affected segments"
+        elif row.status == AT_RISK:
+            action = "Targeted improvement and a close watch next cycle"
+        elif affected:
+            action = "Met overall: target the segments that fall behind"
+        else:
+            action = "Sustain: keep the practices that meet the ambition"
+        rows.append({"xla": row.xla, "name": row.name, "status": row.status, "gap": row.gap,
+                     "evidence": f"{row.score:.1f} vs target {row.target:.0f} ({policy.ci} {row.ci_low:.1f} to "
+                                 f"{row.ci_high:.1f})",
+                     "likely drivers": "; ".join(likely) or "no significant driver among the linked indicators",
+                     "most affected segments": "; ".join(affected) or "none significantly below the rest",
+                     "action": action})
+    out = pd.DataFrame(rows).sort_values("gap", kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+# ---------------------------------------------------------------- report sections
+def conclusions_section(data: CycleData) -> Section:
+    """The gaps ranked, each with its evidence, likely drivers, affected segments and action."""
+    t = conclusions(data)
+    return Section([Table(t.drop(columns=["gap"]), caption="Conclusions: gaps ranked, with evidence and the action each calls for",
+                          note="For the experience interpretation lead to sign off. Ranked by the gap to target, "
+                               "largest shortfall first.")])
+
+
+def gaps_section(data: CycleData) -> Section:
+    """Every XLA's score with its CI, target, gap, status and the one-sided test of meeting it."""
+    s = xla_scores(data)
+    policy = data.params.policy
+    t = s[["xla", "name", "score", "ci_low", "ci_high", "target", "gap", "p_meets", "status", "n"]]
+    return Section([Table(t, caption=f"XLA scores and gaps to target, {data.cycle}",
+                          formats={"score": fmt1, "ci_low": fmt1, "ci_high": fmt1, "target": fmt1, "gap": fmt_signed,
+                                   "p_meets": fmt_p, "n": lambda v: fmt_number(v, 0)},
+                          labels={**policy.ci_labels(), "p_meets": "p (meets target)"},
+                          note=f"Met: the whole {policy.ci} is at or above the target; missed: the whole CI is "
+                               "below it; otherwise at risk." + missing_note(s)),
+                    plots.xla_scores(s, policy.ci)])
+
+
+def gaps_by(data: CycleData, by: str) -> Table:
+    """Each XLA's gap by segment; small groups hidden (with complementary suppression)."""
+    s = xla_scores(data, by=by)
+    wide = s.pivot(index="segment", columns="xla", values="gap")
+    status = s.pivot(index="segment", columns="xla", values="status")
+    hidden = s.groupby("segment")["suppressed"].first()
+    n = s.groupby("segment")["n"].first()
+    t = pd.DataFrame({by: wide.index.astype(str),
+                      "n": [f"< {data.params.min_group_size}" if hidden[k] else int(v) for k, v in n.items()]})
+    order = [x for x in data.params.xlas if x in wide.columns]
+    for xid in order:
+        t[xid] = [None if pd.isna(g) else f"{g:+.1f} ({st})" for g, st in zip(wide[xid], status[xid])]
+    return Table(t, caption=f"Gap to target by {label(by)} (points; status in brackets)",
+                 formats={c: (lambda v: "hidden" if v is None else str(v)) for c in order})
+
+
+def gaps_by_segment_section(data: CycleData) -> Section:
+    """Each segment's distance to every target, for every segment column of params."""
+    return Section([gaps_by(data, by) for by in data.params.segments])
+
+
+def segment_section(data: CycleData, xla_id: str, by: str) -> Table:
+    t = segment_gaps(data, xla_id, by)
+    t = t[["segment", "n", "score", "status", "diff", "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted"]]
+    t = t.assign(n=[f"< {data.params.min_group_size}" if pd.isna(v) else v for v in t["n"]])
+    xla = data.params.xlas[xla_id]
+    weighted = cycle_weights(data) is not None
+    return Table(t.rename(columns={"segment": by}), caption=f"{xla.id} {xla.name} by {label(by)}",
+                 formats={"score": fmt1, "diff": fmt_signed, "diff_ci_low": fmt1,
+                          "diff_ci_high": fmt1, "p_value": fmt_p, "p_adjusted": fmt_p,
+                          "n": lambda v: fmt_number(v, 0)},
+                 labels={"diff": "vs rest", **data.params.policy.ci_labels("diff_ci_low", "diff_ci_high"),
+                         "p_value": "p", "p_adjusted": "p (BH)"},
+                 note=f"Score includes the segment's own O/T indicators; 'vs rest' compares survey answers with the "
+                      f"rest of the organisation ({'weighted, design-based' if weighted else 'Welch t'}), p adjusted "
+                      f"for {t['p_value'].notna().sum()} segments (Benjamini-Hochberg). Groups under "
+                      f"{data.params.min_group_size} hidden.")
+
+
+def segment_sections(data: CycleData, by: tuple[str, ...] | None = None, every: bool = False) -> Section:
+    """Segment-vs-rest tables for every XLA that is missed or at risk (``every``: for all XLAs),
+    over params' ``analysis.breakdowns`` (or the columns given)."""
+    by = tuple(by or data.params.analysis.breakdowns)
+    scores = xla_scores(data)
+    short = scores["xla"].tolist() if every else scores[scores["status"] != MET]["xla"].tolist()
+    if not short:
+        return Section([Text(["Every XLA meets its target: no segment analysis needed."])])
+    return Section([segment_section(data, x, b) for x in short for b in by])
+
+
+def appendix_section(data: CycleData) -> Section:
+    """Every XLA by every segment column, with CIs and adjusted p-values."""
+    return segment_sections(data, by=tuple(data.params.segments), every=True)
+
+
+def context_section(data: CycleData) -> Section:
+    """Survey answers next to each respondent's own tickets and devices, and by segment."""
+    ctx = respondent_context(data)
+    outcome = data.params.analysis.outcome
+    min_n = data.params.min_group_size
+    sentences = []
+    for col, m in linked_columns(data.params).items() if outcome else ():
+        own = ctx[col]
+        linked = own.notna()
+        if linked.sum() < 4 * min_n:
+            continue
+        if m.aggregation == "rate":  # a 0/1 flag: those for whom it held against those for whom it did not
+            yes, no = ctx.loc[own == 1, outcome], ctx.loc[own == 0, outcome]
+            if min(yes.notna().sum(), no.notna().sum()) < 2 * min_n:
+                continue
+            sentences.append(f"{m.label}: respondents for whom it held rated {outcome} {yes.mean():.1f}, against "
+                             f"{no.mean():.1f} when it did not ({fmt_pct(linked.mean())} of respondents linked).")
+        else:  # worst quarter against best quarter of their own value
+            q = own.quantile([0.25, 0.75])
+            worst = own >= q[0.75] if m.direction == "lower" else own <= q[0.25]
+            best = own <= q[0.25] if m.direction == "lower" else own >= q[0.75]
+            sentences.append(f"Respondents in the worst quarter of their own {label(m.column)} rated {outcome} "
+                             f"{ctx.loc[worst, outcome].mean():.1f}, against {ctx.loc[best, outcome].mean():.1f} "
+                             "in the best quarter.")
+    t = segment_context(data)
+    by = data.params.analysis.context_by
+    formats = {outcome_label(data.params): fmt2, "respondents": lambda v: fmt_number(v, 0),
+               "tickets": lambda v: fmt_number(v, 0)}
+    for m in data.params.metrics.values():
+        formats[short_label(m)] = fmt_pct if m.aggregation == "rate" else fmt2
+    return Section([Text(sentences or ["No respondent could be linked to tickets or devices."]),
+                    Table(t.drop(columns="suppressed"), status=(), formats=formats,
+                          caption=f"How it felt (X) next to what happened (O) and the technology (T), by {label(by)}",
+                          note=f"Groups under {min_n} respondents show no survey result.")])
+
+
+def drivers_section(data: CycleData) -> Section:
+    """Which experiences explain the outcome item, and how much of it each explains."""
+    d = driver_table(data)
+    names = driver_variables(data.params)
+    outcome = data.params.analysis.outcome
+    top = [names.get(i, i) for i in d.index[:2]]
+    lead = Text([f"Overall {outcome} is explained to {100 * d.attrs['r2']:.0f}% (R²) by these drivers "
+                 f"(n = {d.attrs['n']:,} respondents with every driver known). The strongest: "
+                 + ", then ".join(top) + "."])
+    t = d.reset_index().assign(driver=lambda f: f["driver"].map(lambda x: names.get(x, x)))
+    table = Table(t, caption=f"Key drivers of {outcome} (OLS, relative importance by LMG)", status=(),
+                  formats={"coef": lambda v: f"{v:.4f}", "se": lambda v: f"{v:.4f}", "p_value": fmt_p, "std_coef": fmt2,
+                           "vif": fmt2, "importance": lambda v: f"{v:.3f}", "share": fmt_pct},
+                  labels={"std_coef": "standardised", "p_value": "p", "share": "share of R²"},
+                  note=f"R² {d.attrs['r2']:.3f}, adjusted {d.attrs['adj_r2']:.3f}. Importance splits R² among the "
+                       "drivers (average over all orders of entry) and sums to it.")
+    return Section([lead, table, plots.driver_importance(t, outcome, data.params.policy.significance)])
+
+
+def comments_section(data: CycleData, n: int = 4) -> Section:
+    """Sentiment and themes of the free-text comments, distinctive words and example comments."""
+    c = comments_frame(data)
+    total = len(data.current("responses"))
+    if c.empty:
+        return Section([Text(["No comments this cycle (or the survey has no free-text item)."])])
+    counts = c["sentiment"].value_counts()
+    k = len(c)
+    lead = Text([f"{k:,} respondents left a comment ({fmt_pct(k / max(total, 1))}): "
+                 f"{fmt_pct(counts.get('positive', 0) / k)} positive, {fmt_pct(counts.get('negative', 0) / k)} negative, "
+                 f"{fmt_pct(counts.get('neutral', 0) / k)} neutral (VADER with the lexicon of params/text.yaml)."])
+    themes = theme_table(c, data.params)
+    parts = [lead]
+    if len(themes):
+        parts.append(Table(themes, caption="Themes in comments", status=(),
+                           formats={"share of comments": fmt_pct, "negative": fmt_pct, "mean sentiment": fmt2,
+                                    "comments": lambda v: fmt_number(v, 0)},
+                           note="A comment can belong to several themes (keyword rules in params/text.yaml)."))
+    by = data.params.analysis.context_by
+    if by:
+        terms = distinctive_terms(c["comment"], c[by], min_group=data.params.min_comment_group, top=4)
+        if len(terms):
+            wide = terms.groupby("group")["term"].apply(lambda s: ", ".join(s)).rename("most distinctive words")
+            parts.append(Table(wide.reset_index().rename(columns={"group": by}), status=(),
+                               caption=f"What each {label(by)} writes about",
+                               note="Log-odds ratio of each word against all other comments (informative Dirichlet "
+                                    "prior); only groups with enough comments."))
+    ex = examples(c, data.params.min_comment_group, kind="negative", n=n)
+    pos = examples(c, data.params.min_comment_group, kind="positive", n=2)
+    shown = pd.concat([ex.assign(tone="complaint"), pos.assign(tone="compliment")], ignore_index=True)
+    parts.append(Table(shown[["tone", "comment", "compound"]], caption="Example comments (redacted)", status=(),
+                       formats={"compound": fmt2}, wide=("comment",),
+                       note=f"Shown only from groups of at least {data.params.min_comment_group} comments; "
+                            "names, e-mail addresses, phone numbers and other identifiers were removed at load."))
+    return Section(parts)
+
+
+def save_results(data: CycleData, output_dir) -> Text:
+    """Mission 2's key results as results-findings.json (schema: :mod:`xmo_analysis.results`)."""
+    drv = driver_table(data)
+    cols = ["segment", "n", "score", "status", "diff", "p_value", "p_adjusted", "suppressed"]
+    segs = {x: {by: results.records(segment_gaps(data, x, by)[cols]) for by in data.params.segments}
+            for x in data.params.xlas}
+    conc = conclusions(data, drv)
+    payload = {"xla": results.records(xla_scores(data)), "segments": segs,
+               "drivers": {**drv.attrs, "rows": results.records(drv.reset_index())},
+               "themes": results.records(theme_table(comments_frame(data), data.params)),
+               "conclusions": results.records(conc)}
+    path = results.save(output_dir, "findings", data.cycle, payload,
+                        {"drivers": drv.reset_index(), "conclusions": conc}, data.params.min_group_size)
+    return Text([f"Key results saved to {path.name}." if path else "No output folder: results not saved."], css="muted")

@@ -1,0 +1,75 @@
+"""The one suppression boundary: no group result for fewer than ``min_group_size`` respondents.
+
+Every table, figure or results record that carries a group size goes through this module, so
+no section can forget the rule or apply a weaker copy of it:
+
+- :func:`hidden_groups` decides which groups are hidden: those under the threshold, plus
+  *complementary suppression* — when exactly one group of a breakdown is small, its value could
+  be recovered from the total and the others, so the next smallest group is hidden too.
+- :func:`suppress_rows` blanks the hidden rows of a table: their size reads ``< N`` (never the
+  count) and every result column is emptied; label columns stay.
+- :func:`visible_groups` is the threshold for showing example comments (``min_comment_group``),
+  which shows texts rather than numbers, so it needs no complement.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+
+def hidden_groups(counts: pd.Series, min_n: int) -> pd.Series:
+    """Which groups must be hidden: those under ``min_n`` plus complementary suppression.
+
+    Parameters
+    ----------
+    counts : respondents per group of one breakdown (index = group).
+    min_n : the minimum group size (params ``privacy.min_group_size``).
+
+    Returns a boolean Series on the same index. Groups of size 0 are not counted as small (they
+    have nothing to show), but a single group of 1..min_n-1 hides the next smallest one.
+    """
+    counts = pd.Series(counts)
+    hide = (counts < min_n) & (counts > 0)
+    if int(hide.sum()) == 1 and len(counts) > 1:
+        rest = counts[~hide & (counts > 0)].sort_values(kind="stable")
+        if len(rest):
+            hide[rest.index[0]] = True
+    return hide | (counts == 0)
+
+
+def suppress_rows(frame: pd.DataFrame, n_col: str, min_n: int, keep: Iterable[str] = (),
+                  hide: Iterable[str] | None = None, mask=None) -> pd.DataFrame:
+    """Blank the rows of hidden groups (see :func:`hidden_groups`) and say so.
+
+    ``keep`` names label columns left visible; ``hide`` the columns to blank (default: every
+    column but ``keep``). The size column of a hidden row reads ``"< min_n"``. ``mask`` gives
+    the hidden rows directly (e.g. decided once for a breakdown); otherwise they are computed
+    from ``frame[n_col]``. Adds (or updates) a boolean ``suppressed`` column.
+    """
+    out = frame.copy()
+    keep = set(keep)
+    if mask is None:
+        mask = hidden_groups(out[n_col].astype(float).reset_index(drop=True), min_n).to_numpy()
+    mask = np.asarray(mask, dtype=bool)
+    cols = [c for c in (out.columns if hide is None else hide) if c not in keep and c != "suppressed"]
+    for col in cols:
+        if col not in out:
+            continue
+        out[col] = out[col].astype(object)
+        out.loc[mask, col] = f"< {min_n}" if col == n_col else np.nan
+    out["suppressed"] = mask | (out["suppressed"].astype(bool).to_numpy() if "suppressed" in out else False)
+    return out
+
+
+def visible_groups(sizes: pd.Series, min_comment: int) -> pd.Series:
+    """Which rows may show an example comment: their group has at least ``min_comment`` comments."""
+    return sizes >= min_comment
+
+
+def record(rec: dict, labels: Iterable[str]) -> dict:
+    """A results record of a hidden group keeps only its labels and ``suppressed`` (never its n)."""
+    if not rec.get("suppressed"):
+        return rec
+    return {k: v for k, v in rec.items() if k in set(labels) or k == "suppressed"}
