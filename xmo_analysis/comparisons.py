@@ -81,8 +81,8 @@ def segment_vs_rest(values, weights, in_segment, conf: float = 0.95) -> Comparis
     coefficient of the segment indicator in ``svyglm(y ~ in_segment, design)``. Its influence
     values are :math:`u_i = 1_S(i)(y_i - \bar y_S)/\sum_S w - 1_R(i)(y_i - \bar y_R)/\sum_R w`;
     for raked weights they are replaced by their calibration residuals (the two groups are then
-    coupled through the margins), and :math:`SE^2 = n/(n-1) \sum (w_i u_i - \overline{wu})^2`,
-    as R's ``svyrecvar``. CI and p-value from the normal (STATISTICS.md).
+    coupled through the margins), and :math:`SE^2 = n/(n-1) \sum (w_i u_i - \overline{wu})^2`
+    with ``n`` the whole sample (rows with a missing value included), as R's ``svyrecvar``. CI and p-value from the normal (STATISTICS.md).
     For plain weights this equals the difference of independent domain estimates.
     """
     mask = np.asarray(in_segment, dtype=bool)
@@ -99,7 +99,9 @@ def segment_vs_rest(values, weights, in_segment, conf: float = 0.95) -> Comparis
     resid = getattr(weights, "residualise", None)
     if resid is not None:
         u = resid(u)
-    n = len(y)
+    # n is the whole sample's size, rows with a missing value included: R's svyglm keeps them in
+    # the design (with weight zero), as the domain rule of STATISTICS.md does.
+    n = len(mask)
     x = w * u
     x = x - x.mean()
     se = float(np.sqrt(n / (n - 1) * np.sum(x ** 2))) if n > 1 else float("nan")
