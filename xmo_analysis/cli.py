@@ -6,7 +6,6 @@ executing or rendering; 3 the reports folder is locked by another run for too lo
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import typer
@@ -125,5 +124,29 @@ def list_(project: Path = PROJECT, reports: Path = typer.Option(None, help="Repo
         out.print(f"{r['cycle']}  v{r['version']}  {r['published_at']}  {r['renderer']}  {r['path']}", markup=False)
 
 
-def main() -> None:  # pragma: no cover
-    sys.exit(app())
+
+@app.command(name="inspect")
+def inspect_(file: Path = typer.Argument(..., help="An export or table to onboard (CSV, TSV, .xlsx)."),
+             contract: str = typer.Option(None, help="responses, tickets, telemetry, population or backlog "
+                                                     "(guessed from the columns when not given)."),
+             encoding: str = typer.Option(None, help="Read the file in this encoding (detected when not given)."),
+             sheet: str = typer.Option(None, help="Workbook sheet (name or 0-based number).")):
+    """Detect a file's tool, layout, encoding, delimiter and date format, profile its columns,
+    and print a draft `sources.<contract>` block and instrument skeleton to edit.
+
+    Examples:
+      xmo inspect data/survey/export.csv
+      xmo inspect data/tickets/incident_event_log.csv --contract tickets
+    """
+    from .inspect import inspect_file
+    if not file.exists():
+        err.print(f"error: {file}: file is missing", markup=False)
+        raise typer.Exit(2)
+    try:
+        found = inspect_file(file, encoding=encoding, contract=contract,
+                             sheet=int(sheet) if sheet is not None and sheet.isdigit() else sheet)
+    except XmoError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
+    out.print(str(found), markup=False)

@@ -10,7 +10,8 @@ import pandas as pd
 
 from .loaders import CycleData
 from .suppression import suppress_rows
-from .xla import metric_value, x_points
+from .metric_sources import RowSource, metric_source
+from .xla import x_points
 
 def own_column(metric) -> str:
     """The respondent-level column of an O/T metric: ``own_<column>`` (their last ticket's value,
@@ -40,23 +41,14 @@ def respondent_context(data: CycleData, cycle: str | None = None) -> pd.DataFram
     out = resp.copy()
     linked = linked_columns(params)
     if "respondent_id" in resp:
-        t = data.of_cycle("tickets", cycle)
-        tcols = [m.column for m in linked.values() if m.source == "tickets" and m.column in t]
-        if "requester_id" in t and tcols:
-            last = t.sort_values("opened_at", kind="stable").groupby("requester_id").tail(1).set_index("requester_id")
-            for col in tcols:
-                out[f"own_{col}"] = resp["respondent_id"].map(last[col].astype(float))
-        tel = data.of_cycle("telemetry", cycle)
+        tickets = metric_source(data, "tickets", cycle)
+        tcols = [m.column for m in linked.values() if m.source == "tickets"]
+        last = tickets.last_per("requester_id", "opened_at", tcols) if isinstance(tickets, RowSource) else None
         dcols = [m.column for m in linked.values() if m.source == "telemetry"]
-        if hasattr(tel, "per_user"):  # aggregated telemetry: per-user means computed in DuckDB
-            dev = tel.per_user()
-        elif "user_id" in tel and dcols:
-            dev = tel.groupby("user_id")[[c for c in dcols if c in tel]].mean()
-        else:
-            dev = None
-        for col in dcols if dev is not None else ():
-            if col in dev:
-                out[f"own_{col}"] = resp["respondent_id"].map(dev[col].astype(float))
+        dev = metric_source(data, "telemetry", cycle).per_user(dcols)
+        for own in (last, dev):
+            for col in own.columns if own is not None else ():
+                out[f"own_{col}"] = resp["respondent_id"].map(own[col].astype(float))
     for col in linked:
         if col not in out:
             out[col] = np.nan
@@ -84,8 +76,8 @@ def segment_context(data: CycleData, by: str | None = None, cycle: str | None = 
     min_n = data.params.min_group_size if min_n is None else min_n
     outcome = data.params.analysis.outcome
     resp = data.of_cycle("responses", cycle)
+    sources = {name: metric_source(data, name, cycle) for name in ("tickets", "telemetry")}
     tickets = data.of_cycle("tickets", cycle)
-    tel = data.of_cycle("telemetry", cycle)
     groups = resp.groupby(by)
     felt = groups[outcome].mean() if outcome else pd.Series(np.nan, index=groups.size().index)
     rows = []
@@ -93,12 +85,7 @@ def segment_context(data: CycleData, by: str | None = None, cycle: str | None = 
         row = {by: seg, "respondents": int(n), outcome_label(data.params): felt[seg],
                "tickets": int((tickets[by] == seg).sum()) if by in tickets else np.nan}
         for m in data.params.metrics.values():
-            src = tickets if m.source == "tickets" else tel
-            if hasattr(src, "metric"):
-                value = src.metric(m, (by, seg) if by in src.columns else None)
-            else:
-                value = metric_value(src[src[by] == seg] if by in src else src.iloc[0:0], m)
-            row[short_label(m)] = value
+            row[short_label(m)] = sources[m.source].metric(m, (by, seg), whole_if_absent=False)
         rows.append(row)
     frame = pd.DataFrame(rows)
     return suppress_rows(frame, "respondents", min_n, keep=(by,), hide=("respondents", outcome_label(data.params)))

@@ -164,9 +164,9 @@ def mean(values, weights=None, conf: float = 0.95, domain=None) -> Estimate:
         se = float(yd.std(ddof=1) / np.sqrt(n))
         q = sps.t.ppf(0.5 + conf / 2, n - 1)
         return Estimate(value, se, value - q * se, value + q * se, n, float(n), "mean (t)")
-    value, se = _linearised(y, w, d, _calibration(weights, d))
+    value, se = _linearised(y, w, d, _calibration(weights))
     q = sps.norm.ppf(0.5 + conf / 2)
-    method = "weighted mean (linearisation" + (", calibrated)" if _calibration(weights, d) else ")")
+    method = "weighted mean (linearisation" + (", calibrated)" if _calibration(weights) else ")")
     return Estimate(value, se, value - q * se, value + q * se, int(d.sum()), effective_n(w[d]), method)
 
 
@@ -202,7 +202,7 @@ def proportion(flags, weights=None, conf: float = 0.95, domain=None) -> Estimate
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         se = float(np.sqrt(p * (1 - p) / n))
         return Estimate(p, se, float(centre - half), float(centre + half), n, float(n), "proportion (Wilson)")
-    resid = _calibration(weights, d)
+    resid = _calibration(weights)
     p, se = _linearised(y, w, d, resid)
     n = len(y)
     if 0 < p < 1 and n > 1:
@@ -216,7 +216,7 @@ def proportion(flags, weights=None, conf: float = 0.95, domain=None) -> Estimate
                     "weighted proportion (logit" + (", calibrated)" if resid else ")"))
 
 
-def _calibration(weights, d):
+def _calibration(weights):
     """The residualiser of calibrated (raked) weights, or None for plain weights."""
     return getattr(weights, "residualise", None)
 

@@ -7,8 +7,8 @@ import numpy as np
 from scipy import stats as sps
 
 from .estimates import Estimate, mean, prepare, proportion
+from .vocabulary import AT_RISK, MET, MISSED
 
-STATUSES = ("met", "at risk", "missed")
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,13 @@ def status_of(ci_low: float, ci_high: float, target: float, higher_is_better: bo
     """``met`` when the CI's worse end meets the target, ``missed`` when its better end does not."""
     worse, better = (ci_low, ci_high) if higher_is_better else (ci_high, ci_low)
     if np.isnan(worse) or np.isnan(better):
-        return "at risk"
+        return AT_RISK
     meets = (lambda v: v >= target) if higher_is_better else (lambda v: v <= target)
     if meets(worse):
-        return "met"
+        return MET
     if not meets(better):
-        return "missed"
-    return "at risk"
+        return MISSED
+    return AT_RISK
 
 
 def gap(values, target: float, weights=None, higher_is_better: bool = True, kind: str = "mean",
@@ -99,4 +99,4 @@ def gap(values, target: float, weights=None, higher_is_better: bool = True, kind
                status_of(est.ci_low, est.ci_high, target, higher_is_better), est.n, est)
 
 
-__all__ = ["Gap", "gap", "status_of", "STATUSES", "prepare"]
+__all__ = ["Gap", "gap", "status_of", "prepare"]

@@ -1,6 +1,8 @@
 """Renderers: an executed notebook to a stakeholder's HTML and PDF.
 
-Two renderers:
+Renderers are registered by name (:data:`RENDERERS`); the runner asks the registry and never
+branches on the kind, so a new renderer is one class with ``available``, ``version`` and
+``render``. Two are registered:
 
 - ``nbconvert`` (default, no Quarto needed): nbconvert's ``basic`` template with code cells and
   prompts excluded, wrapped in the package's report page (``templates/report.html.j2``, inline
@@ -29,7 +31,6 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from . import __version__
 from .exceptions import ConfigError, Problem, RenderError
 
-RENDERERS = ("auto", "nbconvert", "quarto")
 HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "notebook-only"}
 
 
@@ -41,43 +42,76 @@ class Rendered:
     version: str
 
 
-def choose(renderer: str) -> str:
-    """Resolve ``auto`` to ``quarto`` when the ``quarto`` executable is on PATH, else ``nbconvert``."""
-    if renderer not in RENDERERS:
-        raise ConfigError(Problem(file="--renderer", value=renderer, rule=f"must be one of {list(RENDERERS)}"))
-    if renderer == "auto":
-        return "quarto" if shutil.which("quarto") else "nbconvert"
-    if renderer == "quarto" and not shutil.which("quarto"):
-        raise ConfigError(Problem(file="--renderer", value="quarto",
-                                  rule="the quarto executable is not on PATH (install Quarto, e.g. from conda-forge, "
-                                       "or use --renderer nbconvert)"))
-    return renderer
+class NbconvertRenderer:
+    """nbconvert's HTML inside the package's page, printed to A4 PDF by WeasyPrint."""
 
+    name = "nbconvert"
 
-def renderer_version(renderer: str) -> str:
-    if renderer == "quarto":
-        try:
-            out = subprocess.run(["quarto", "--version"], capture_output=True, text=True, timeout=60)
-            return out.stdout.strip() or "unknown"
-        except (OSError, subprocess.SubprocessError):
-            return "unknown"
-    import nbconvert
-    import weasyprint
-    return f"nbconvert {nbconvert.__version__}, weasyprint {weasyprint.__version__}"
+    def available(self) -> bool:
+        return True
 
+    def version(self) -> str:
+        import nbconvert
+        import weasyprint
+        return f"nbconvert {nbconvert.__version__}, weasyprint {weasyprint.__version__}"
 
-def render(executed: Path, out_dir: Path, title: str, renderer: str = "nbconvert", footer: str = "") -> Rendered:
-    """Render one executed notebook into ``out_dir`` as ``<stem>.html`` and ``<stem>.pdf``."""
-    renderer = choose(renderer)
-    if renderer == "quarto":
-        html_path, pdf_path = render_quarto(executed, out_dir)
-    else:
+    def render(self, executed: Path, out_dir: Path, title: str, footer: str) -> tuple[Path, Path]:
         page = html_page(nbformat.read(executed, as_version=4), title, footer)
         html_path = out_dir / f"{executed.stem}.html"
         html_path.write_text(page, encoding="utf-8")
         pdf_path = out_dir / f"{executed.stem}.pdf"
         write_pdf(page, pdf_path)
-    return Rendered(html_path, pdf_path, renderer, renderer_version(renderer))
+        return html_path, pdf_path
+
+
+class QuartoRenderer:
+    """The Quarto CLI in a subprocess (see :func:`render_quarto`)."""
+
+    name = "quarto"
+
+    def available(self) -> bool:
+        return shutil.which("quarto") is not None
+
+    def version(self) -> str:
+        try:
+            out = subprocess.run(["quarto", "--version"], capture_output=True, text=True, timeout=60)
+            return out.stdout.strip() or "unknown"
+        except (OSError, subprocess.SubprocessError):
+            return "unknown"
+
+    def render(self, executed: Path, out_dir: Path, title: str, footer: str) -> tuple[Path, Path]:
+        return render_quarto(executed, out_dir)
+
+
+RENDERERS = {r.name: r for r in (NbconvertRenderer(), QuartoRenderer())}
+# "auto": the first available in this order of preference
+PREFERENCE = ("quarto", "nbconvert")
+
+
+def choose(renderer: str) -> str:
+    """Resolve ``auto`` to the first available renderer of :data:`PREFERENCE` (Quarto when the
+    ``quarto`` executable is on PATH, else nbconvert); check that a named one is available."""
+    names = ["auto", *RENDERERS]
+    if renderer not in names:
+        raise ConfigError(Problem(file="--renderer", value=renderer, rule=f"must be one of {names}"))
+    if renderer == "auto":
+        return next(n for n in PREFERENCE if RENDERERS[n].available())
+    if not RENDERERS[renderer].available():
+        raise ConfigError(Problem(file="--renderer", value=renderer,
+                                  rule="the quarto executable is not on PATH (install Quarto, e.g. from conda-forge, "
+                                       "or use --renderer nbconvert)" if renderer == "quarto" else "not available here"))
+    return renderer
+
+
+def renderer_version(renderer: str) -> str:
+    return RENDERERS[choose(renderer)].version()
+
+
+def render(executed: Path, out_dir: Path, title: str, renderer: str = "nbconvert", footer: str = "") -> Rendered:
+    """Render one executed notebook into ``out_dir`` as ``<stem>.html`` and ``<stem>.pdf``."""
+    engine = RENDERERS[choose(renderer)]
+    html_path, pdf_path = engine.render(executed, out_dir, title, footer)
+    return Rendered(html_path, pdf_path, engine.name, engine.version())
 
 
 def html_page(nb, title: str, footer: str = "") -> str:

@@ -3,7 +3,7 @@
 Schema (version 1), every mission::
 
     {"schema": "xmo-results/1", "mission": "measures" | "findings" | "manage", "cycle": "2026-Q4",
-     "min_group_size": 5, "weighted": true, ...mission keys...}
+     "min_group_size": 5, ...mission keys...}
 
 - measures: ``respondents``, ``population``, ``response_rate``, ``margin_of_error``,
   ``representativeness`` {segment: {chi2, df, p_value}}, ``weighting`` (design effect, effective
@@ -18,7 +18,8 @@ Schema (version 1), every mission::
   ``backlog`` [{rank, item_id, rice, wsjf, lifted, priority}], ``initiatives`` [{item_id, xla,
   change, p_change, did, did_ci_low, did_ci_high, p_did, ...}], ``openness`` [...].
 
-``xla`` rows: {xla, name, target, n, score, se, ci_low, ci_high, gap, p_meets, status}.
+``xla`` rows: {xla, name, target, n, score, se, ci_low, ci_high, gap, p_meets, status, weighted,
+suppressed, missing} (``missing``: the O/T indicators without data, comma-separated).
 Numbers are plain JSON numbers (NaN becomes null). No respondent-level row is ever written.
 """
 from __future__ import annotations

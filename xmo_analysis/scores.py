@@ -6,6 +6,9 @@ the score functions estimate it with :func:`~xmo_analysis.estimates.mean` or
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Callable
+
 import numpy as np
 import pandas as pd
 
@@ -100,3 +103,27 @@ def likert_score(items, scale: tuple[int, int], reverse=(), weights=None, conf: 
 
 def _named(est: Estimate, what: str) -> Estimate:
     return Estimate(est.value, est.se, est.ci_low, est.ci_high, est.n, est.n_eff, f"{what}: {est.method}")
+
+
+def _ces_0_100(scores) -> np.ndarray:
+    lo, hi = SCORE_SCALES["ces"]
+    return 100 * (_checked(scores, lo, hi, "scores") - lo) / (hi - lo)
+
+
+@dataclass(frozen=True)
+class ScoreType:
+    """One item type: its estimator (score on its own scale), its per-response 0-100 points (what
+    an XLA combines), and how a reader names its scale."""
+
+    estimator: Callable[..., Estimate]
+    points_0_100: Callable[[Any], np.ndarray]
+    scale: str
+
+
+# item type -> score type: the one mapping used by mission 1's scores and by XLA scoring.
+SCORE_TYPES: dict[str, ScoreType] = {
+    "nps": ScoreType(nps, lambda x: (nps_points(x) + 100) / 2, "-100 to 100"),
+    "happiness": ScoreType(happiness, lambda x: (nps_points(x) + 100) / 2, "-100 to 100"),
+    "csat": ScoreType(csat, lambda x: 100 * csat_points(x), "% top-2-box"),
+    "ces": ScoreType(ces, _ces_0_100, "1 to 7"),
+}

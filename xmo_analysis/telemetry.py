@@ -11,10 +11,22 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .metric_sources import MetricSource
 from .params import Params
+from .vocabulary import cycle_bounds
 
 _AGG = {"mean": "avg({c})", "rate": "avg(CAST({c} AS DOUBLE))", "median": "quantile_cont({c}, 0.5)",
         "p90": "quantile_cont({c}, 0.9)"}
+
+
+def _cycle_cases(params: Params, cycles: list[str]) -> str:
+    """SQL CASE arms giving each row its cycle, with the one membership rule of
+    :func:`~xmo_analysis.vocabulary.cycle_bounds` (``[start, end + 1 day)``)."""
+    arms = []
+    for c in cycles:
+        lo, hi = cycle_bounds(params.cycles[c].start, params.cycles[c].end)
+        arms.append(f"WHEN date >= TIMESTAMP '{lo}' AND date < TIMESTAMP '{hi}' THEN '{c}'")
+    return " ".join(arms)
 
 
 def _ident(name: str) -> str:
@@ -35,17 +47,16 @@ def aggregate(path: str | Path, params: Params, cycles: list[str], by: list[str]
     agg = dict(_AGG) if exact else {**_AGG, "median": "approx_quantile({c}, 0.5)", "p90": "approx_quantile({c}, 0.9)"}
     by = list(by or [])
     glob = str(Path(path) / "**" / "*.parquet") if Path(path).is_dir() else str(path)
-    cases = " ".join(f"WHEN date >= DATE '{params.cycles[c].start}' AND date < DATE '{params.cycles[c].end}' + 1 "
-                     f"THEN '{c}'" for c in cycles)
-    start = min(params.cycles[c].start for c in cycles)
-    end = max(params.cycles[c].end for c in cycles)
+    cases = _cycle_cases(params, cycles)
+    start = min(cycle_bounds(params.cycles[c].start, params.cycles[c].end)[0] for c in cycles)
+    end = max(cycle_bounds(params.cycles[c].start, params.cycles[c].end)[1] for c in cycles)
     # "xmo_cycle": the dataset's own hive partition column may already be called "cycle"
     select = ", ".join([f"CASE {cases} END AS xmo_cycle", *map(_ident, by),
                         *(f"{agg[m.aggregation].format(c=_ident(m.column))} AS {_ident(m.id)}" for m in metrics),
                         "count(*) AS rows"])
     group = ", ".join(["xmo_cycle", *map(_ident, by)])
     sql = (f"SELECT {select} FROM read_parquet(?, hive_partitioning = true) "
-           f"WHERE date >= DATE '{start}' AND date < DATE '{end}' + 1 GROUP BY {group} ORDER BY {group}")
+           f"WHERE date >= TIMESTAMP '{start}' AND date < TIMESTAMP '{end}' GROUP BY {group} ORDER BY {group}")
     con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
     try:
         con.execute("SET enable_progress_bar = false")
@@ -54,7 +65,7 @@ def aggregate(path: str | Path, params: Params, cycles: list[str], by: list[str]
         con.close()
 
 
-class AggregatedTelemetry:
+class AggregatedTelemetry(MetricSource):
     """One cycle's telemetry, aggregated in DuckDB, standing in for its rows in the analyses.
 
     ``metric(m, segment)`` gives a metric overall or for ``(column, level)``; ``per_user()`` the
@@ -69,13 +80,13 @@ class AggregatedTelemetry:
     def __len__(self) -> int:
         return self.rows
 
-    def metric(self, metric, segment: tuple[str, str] | None = None) -> float:
+    def _value(self, metric, segment: tuple[str, str] | None) -> float:
         by, level = segment if segment else ("all", "all")
         hit = self._metrics[(self._metrics["by"] == by) & (self._metrics["level"] == str(level))]
         return float(hit[metric.id].iloc[0]) if len(hit) and metric.id in hit else float("nan")
 
-    def per_user(self) -> pd.DataFrame:
-        return self._users
+    def per_user(self, columns=None, key="user_id") -> pd.DataFrame | None:
+        return self._users if columns is None else self._users[[c for c in columns if c in self._users]]
 
 
 def check(path: str | Path, params: Params) -> list:
@@ -124,8 +135,7 @@ def summarise(path: str | Path, params: Params, cycles: list[str], segments: lis
     metrics = pd.concat(frames, ignore_index=True)
     metrics["level"] = metrics["level"].astype(str)
     columns = sorted({m.column for m in params.metrics.values() if m.source == "telemetry"})
-    cases = " ".join(f"WHEN date >= DATE '{params.cycles[c].start}' AND date < DATE '{params.cycles[c].end}' + 1 "
-                     f"THEN '{c}'" for c in cycles)
+    cases = _cycle_cases(params, cycles)
     users_sql = (f"SELECT CASE {cases} END AS xmo_cycle, user_id, "
                  + ", ".join(f"avg(CAST({_ident(c)} AS DOUBLE)) AS {_ident(c)}" for c in columns)
                  + ", count(*) AS rows, min(date) AS first, max(date) AS last "

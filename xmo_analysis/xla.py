@@ -29,8 +29,9 @@ import pandas as pd
 from .gaps import gap
 from .params import Metric, Params
 from .memo import memo
+from .metric_sources import metric_source, metric_value  # noqa: F401  (metric_value: public here too)
 from .suppression import hidden_groups
-from .scores import csat_points, likert_points, nps_points
+from .scores import SCORE_TYPES, likert_points
 from .weighting import rake
 
 
@@ -42,25 +43,10 @@ def x_points(responses: pd.DataFrame, params: Params, ref: str) -> np.ndarray:
         return likert_points(responses[[i.id for i in items]], items[0].scale,
                              reverse=[i.id for i in items if i.reverse])
     item = params.items[ref]
-    x = responses[ref]
-    if item.type in ("nps", "happiness"):
-        return (nps_points(x) + 100) / 2
-    if item.type == "csat":
-        return 100 * csat_points(x)
+    if item.type in SCORE_TYPES:
+        return SCORE_TYPES[item.type].points_0_100(responses[ref])
     lo, hi = item.scale
-    return 100 * (x.to_numpy(dtype=float, na_value=np.nan) - lo) / (hi - lo)
-
-
-def metric_value(frame: pd.DataFrame, metric: Metric) -> float:
-    """Aggregate one O/T metric over the rows given (mean, median, p90 or rate)."""
-    x = pd.to_numeric(frame[metric.column], errors="coerce").astype(float).dropna()
-    if x.empty:
-        return float("nan")
-    if metric.aggregation in ("mean", "rate"):
-        return float(x.mean())
-    if metric.aggregation == "median":
-        return float(x.median())
-    return float(np.quantile(x, 0.9))  # p90, numpy's default linear interpolation (R type 7)
+    return 100 * (responses[ref].to_numpy(dtype=float, na_value=np.nan) - lo) / (hi - lo)
 
 
 def attainment(value: float, metric: Metric) -> float:
@@ -77,8 +63,7 @@ def indicator_table(data, params: Params, cycle: str | None = None) -> pd.DataFr
     cycle = cycle or data.cycle
     rows = []
     for m in params.metrics.values():
-        src = data.of_cycle(m.source, cycle)
-        value = src.metric(m) if hasattr(src, "metric") else metric_value(src, m)
+        value = metric_source(data, m.source, cycle).metric(m)
         rows.append({"metric": m.id, "label": m.label, "source": m.source, "value": value, "unit": m.unit,
                      "target": m.target, "better": m.direction, "attainment": attainment(value, m)})
     return pd.DataFrame(rows)
@@ -99,7 +84,7 @@ class OTPart:
         return tuple(ref for ref, a in self.detail.items() if np.isnan(a))
 
 
-def ot_part(sources: dict[str, pd.DataFrame], params: Params, xla,
+def ot_part(sources: dict, params: Params, xla,
             segment: tuple[str, str] | None) -> OTPart:
     """Attainment of each O/T indicator of ``xla`` for the organisation or one segment.
 
@@ -113,14 +98,7 @@ def ot_part(sources: dict[str, pd.DataFrame], params: Params, xla,
         if ind.kind == "x":
             continue
         m = params.metrics[ind.ref]
-        frame = sources[m.source]
-        if hasattr(frame, "metric"):  # aggregated telemetry (xmo_analysis.telemetry)
-            seg = segment if segment is not None and segment[0] in frame.columns else None
-            a = attainment(frame.metric(m, seg), m)
-        else:
-            if segment is not None and segment[0] in frame:
-                frame = frame[frame[segment[0]] == segment[1]]
-            a = attainment(metric_value(frame, m), m)
+        a = attainment(sources[m.source].metric(m, segment), m)
         detail[ind.ref] = a
         if not np.isnan(a):
             part += ind.weight * a
@@ -199,7 +177,7 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
     counts = pd.Series({lvl: int((resp[by] == lvl).sum()) if by else len(resp) for lvl in levels})
     hidden = hidden_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
     # The cycle's O/T rows, cut once: telemetry has over a million rows.
-    sources = {name: data.of_cycle(name, cycle) for name in ("tickets", "telemetry")}
+    sources = {name: metric_source(data, name, cycle) for name in ("tickets", "telemetry")}
     rows = []
     for lvl in levels:
         mask = np.ones(len(resp), dtype=bool) if by is None else (resp[by] == lvl).to_numpy()
@@ -229,7 +207,7 @@ def cycle_points(data, xla_id: str, cycle: str | None = None) -> np.ndarray:
     (in the order of ``data.of_cycle("responses", cycle)``)."""
     cycle = cycle or data.cycle
     xla = data.params.xlas[xla_id]
-    sources = {n: data.of_cycle(n, cycle) for n in ("tickets", "telemetry")}
+    sources = {n: metric_source(data, n, cycle) for n in ("tickets", "telemetry")}
     ot = ot_part(sources, data.params, xla, None)
     return xla_points(data.of_cycle("responses", cycle), data.params, xla, ot)
 

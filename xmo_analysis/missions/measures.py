@@ -10,9 +10,10 @@ import pandas as pd
 from .. import plots, results
 from ..display import Cards, Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, label
 from ..loaders import CycleData
+from ..metric_sources import RowSource, metric_source
 from ..params import Params
 from ..reliability import cronbach_alpha
-from ..scores import ces, csat, happiness, likert_score, nps
+from ..scores import SCORE_TYPES, likert_score
 from ..suppression import suppress_rows
 from ..validity import margin_of_error, representativeness
 from ..vocabulary import RELIABLE, UNRELIABLE
@@ -73,17 +74,17 @@ def reliability(responses: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, 
 
 def x_scores(responses: pd.DataFrame, params: Params, weights=None) -> pd.DataFrame:
     """Every survey score on its own scale (NPS-style -100..100, CSAT %, CES 1-7, constructs 0-100)."""
+    conf = params.policy.confidence
     rows = []
     for item in params.scored_items:
-        if item.type in ("nps", "happiness", "csat", "ces"):
-            fn = {"nps": nps, "happiness": happiness, "csat": csat, "ces": ces}[item.type]
-            e = fn(responses[item.id], weights)
-            scale = {"nps": "-100 to 100", "happiness": "-100 to 100", "csat": "% top-2-box", "ces": "1 to 7"}[item.type]
-            rows.append({"score": item.id, "kind": item.type, "scale": scale, "value": e.value, "ci_low": e.ci_low,
+        if item.type in SCORE_TYPES:
+            kind = SCORE_TYPES[item.type]
+            e = kind.estimator(responses[item.id], weights, conf)
+            rows.append({"score": item.id, "kind": item.type, "scale": kind.scale, "value": e.value, "ci_low": e.ci_low,
                          "ci_high": e.ci_high, "n": e.n})
     for construct, its in params.constructs().items():
         e = likert_score(responses[[i.id for i in its]], its[0].scale, reverse=[i.id for i in its if i.reverse],
-                         weights=weights)
+                         weights=weights, conf=conf)
         rows.append({"score": construct, "kind": "likert construct", "scale": "0 to 100", "value": e.value,
                      "ci_low": e.ci_low, "ci_high": e.ci_high, "n": e.n})
     return pd.DataFrame(rows)
@@ -327,12 +328,8 @@ def inventory(data: CycleData) -> Table:
     rows = []
     for kind, name, stamp in (("X", "responses", "submitted_at"), ("O", "tickets", "opened_at"),
                               ("T", "telemetry", "date")):
-        cur = data.current(name)
-        if hasattr(cur, "first"):  # aggregated telemetry
-            first, last = (pd.Timestamp(cur.first), pd.Timestamp(cur.last)) if len(cur) else (None, None)
-        else:
-            first = cur[stamp].min() if len(cur) else None
-            last = cur[stamp].max() if len(cur) else None
+        cur = metric_source(data, name) if name != "responses" else RowSource(data.current(name), stamp)
+        first, last = (pd.Timestamp(cur.first), pd.Timestamp(cur.last)) if len(cur) else (None, None)
         # O and T data should run to the end of the period (less a week's grace); X only in its window.
         due = pd.Timestamp(c.end) - pd.Timedelta(days=7)
         status = "missing" if len(cur) == 0 else ("late" if kind != "X" and last < due else "ok")
