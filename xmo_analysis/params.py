@@ -127,6 +127,7 @@ class Params:
     cycles: dict[str, Cycle]
     files: dict[str, str] = field(default_factory=dict)
     text: dict[str, Any] = field(default_factory=dict)  # text.yaml: lexicon, themes, thresholds
+    instrument_labels: dict[str, str] = field(default_factory=dict)  # construct -> label
 
     @property
     def segments(self) -> list[str]:
@@ -180,6 +181,10 @@ class Params:
     @property
     def text_items(self) -> list[Item]:
         return [i for i in self.items.values() if i.type == "text"]
+
+    def construct_label(self, construct: str) -> str:
+        """What readers call a construct (``constructs:`` in ``instrument.yaml``, else its name)."""
+        return str(self.instrument_labels.get(construct) or construct.replace("_", " ").capitalize())
 
     def constructs(self) -> dict[str, list[Item]]:
         out: dict[str, list[Item]] = {}
@@ -379,9 +384,14 @@ def load_params(root: str | Path) -> Params:
             if not isinstance(words, list) or not words:
                 problems.append(Problem(file=str(root / "text.yaml"), column=f"themes.{theme}", value=words,
                                         rule="a theme lists one or more keywords"))
+    doc = docs.get(root / "instrument.yaml")
+    labels = dict((doc or {}).get("constructs") or {}) if isinstance(doc, dict) else {}
+    for c in sorted(set(labels) - constructs):
+        problems.append(Problem(file=str(root / "instrument.yaml"), column=f"constructs.{c}",
+                                rule="labels a construct that no item feeds"))
     if problems:
         raise ConfigError(problems, title=f"{len(problems)} problem(s) in params ({root})")
-    return Params(root, settings, items, metrics, xlas, cycles, files, text)
+    return Params(root, settings, items, metrics, xlas, cycles, files, text, labels)
 
 
 def _items(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Item]:

@@ -72,7 +72,8 @@ XMO = {
 }
 
 INSTRUMENT = {"items": ListOf({"id": ANY, "type": ANY, "text": ANY, "scale": ANY, "construct": ANY,
-                               "reverse": ANY})}
+                               "reverse": ANY}),
+              "constructs": MapOf(ANY)}  # construct -> the label readers see
 
 METRICS = {"metrics": MapOf({"source": ANY, "column": ANY, "aggregation": ANY, "direction": ANY,
                              "target": ANY, "unit": ANY, "label": ANY})}

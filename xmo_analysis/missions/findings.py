@@ -36,7 +36,7 @@ def driver_variables(params) -> dict[str, str]:
     out = {}
     for ref in a.drivers:
         if ref in constructs:
-            out[f"x_{ref}"] = f"{label(ref).capitalize()} (survey construct)"
+            out[f"x_{ref}"] = params.construct_label(ref)
             continue
         m = params.metrics[ref]
         whose = "Own last ticket" if m.source == "tickets" else "Own device"
@@ -225,22 +225,23 @@ def context_section(data: CycleData) -> Section:
             yes, no = ctx.loc[own == 1, outcome], ctx.loc[own == 0, outcome]
             if min(yes.notna().sum(), no.notna().sum()) < 2 * min_n:
                 continue
-            sentences.append(f"{m.label}: respondents for whom it held rated {outcome} {yes.mean():.1f}, against "
-                             f"{no.mean():.1f} when it did not ({fmt_pct(linked.mean())} of respondents linked).")
+            sentences.append(f"{m.label}: respondents for whom it held on their own record rated {outcome} "
+                             f"{yes.mean():.1f}, against {no.mean():.1f} when it did not "
+                             f"({fmt_pct(linked.mean())} of respondents linked).")
         else:  # worst quarter against best quarter of their own value
             q = own.quantile([0.25, 0.75])
             worst = own >= q[0.75] if m.direction == "lower" else own <= q[0.25]
             best = own <= q[0.25] if m.direction == "lower" else own >= q[0.75]
-            sentences.append(f"Respondents in the worst quarter of their own {label(m.column)} rated {outcome} "
-                             f"{ctx.loc[worst, outcome].mean():.1f}, against {ctx.loc[best, outcome].mean():.1f} "
-                             "in the best quarter.")
+            sentences.append(f"{m.label} (each respondent's own {label(m.column)}): the worst quarter rated "
+                             f"{outcome} {ctx.loc[worst, outcome].mean():.1f}, against "
+                             f"{ctx.loc[best, outcome].mean():.1f} in the best quarter.")
     t = segment_context(data)
     by = data.params.analysis.context_by
     formats = {outcome_label(data.params): fmt2, "respondents": lambda v: fmt_number(v, 0),
                "tickets": lambda v: fmt_number(v, 0)}
     for m in data.params.metrics.values():
         formats[short_label(m)] = fmt_pct if m.aggregation == "rate" else fmt2
-    return Section([Text(sentences or ["No respondent could be linked to tickets or devices."]),
+    return Section([Text(sentences or ["No respondent could be linked to tickets or devices."], bullets=bool(sentences)),
                     Table(t.drop(columns="suppressed"), status=(), formats=formats,
                           caption=f"How it felt (X) next to what happened (O) and the technology (T), by {label(by)}",
                           note=f"Groups under {min_n} respondents show no survey result.")])

@@ -158,7 +158,7 @@ def response_rates_section(data: CycleData) -> Section:
     parts = []
     for by in data.params.population_segments:
         table, figure = response_rates(data, by)
-        parts.append(Section([table, figure], heading=f"Response rate by {label(by)}"))
+        parts.append(Section([table, figure]))
     return Section(parts)
 
 
