@@ -35,6 +35,7 @@ class Weights:
     margins: dict
     iterations: int
     converged: bool
+    ids: np.ndarray | None = None  # the keys of the rows raked (a Design checks them against its rows)
 
     def __array__(self, dtype=None, copy=None):
         return self.values_.astype(dtype) if dtype is not None else self.values_
@@ -58,13 +59,15 @@ class Weights:
 
 
 def rake(frame: pd.DataFrame, margins: dict[str, dict], weights=None, tol: float = 1e-7,
-         max_iter: int = 100) -> Weights:
+         max_iter: int = 100, key: str | None = None) -> Weights:
     """Rake weights so that each margin's weighted counts equal the population's.
 
     Parameters
     ----------
     frame : the respondents, with one column per margin.
     margins : column -> {level: population count}. Every margin must have the same total.
+    key : a column identifying each row (e.g. ``response_id``): its values travel with the
+        weights as ``ids``, so that a :class:`~xmo_analysis.design.Design` can check them.
     weights : starting weights (default: all equal to N / n).
     tol : stop when every margin's weighted count is within ``tol`` (relative) of its target.
     max_iter : maximum number of sweeps over the margins; reaching it warns (:class:`RakingWarning`).
@@ -131,4 +134,5 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict], weights=None, tol: float
     if not converged:
         warnings.warn(f"raking did not converge in {max_iter} sweeps (largest relative margin error {worst:.2e}).",
                       RakingWarning, stacklevel=2)
-    return Weights(w, start, np.column_stack(columns), margins, sweeps, converged)
+    ids = frame[key].to_numpy() if key is not None else None
+    return Weights(w, start, np.column_stack(columns), margins, sweeps, converged, ids)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .gaps import gap
+from .design import Design
 from .params import Metric, Params
 from .memo import memo
 from .metric_sources import metric_source, metric_value  # noqa: F401  (metric_value: public here too)
@@ -147,8 +147,16 @@ def cycle_weights(data, cycle: str | None = None):
     def compute():
         resp = data.of_cycle("responses", cycle)
         margins = {col: data.population.groupby(col)["headcount"].sum().to_dict() for col in spec.get("margins", [])}
-        return rake(resp.reset_index(drop=True), margins)
+        return rake(resp.reset_index(drop=True), margins, key="response_id")
     return memo(data, ("weights", cycle), compute)
+
+
+def cycle_design(data, cycle: str | None = None, weighted: bool = True) -> Design:
+    """The cycle's responses and their raked weights as one :class:`~xmo_analysis.design.Design`
+    (unweighted when params ask for no weighting, or when ``weighted`` is False)."""
+    cycle = cycle or data.cycle
+    return memo(data, ("design", cycle, weighted), lambda: Design(
+        data.of_cycle("responses", cycle), cycle_weights(data, cycle) if weighted else None))
 
 
 def xla_scores(data, params: Params | None = None, cycle: str | None = None, by: str | None = None,
@@ -171,8 +179,8 @@ def xla_scores(data, params: Params | None = None, cycle: str | None = None, by:
 
 def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool, min_n: int | None) -> pd.DataFrame:
     min_n = params.min_group_size if min_n is None else min_n
-    resp = data.of_cycle("responses", cycle).reset_index(drop=True)
-    weights = cycle_weights(data, cycle) if weighted else None
+    design = cycle_design(data, cycle, weighted)
+    resp = design.frame
     levels = [None] if by is None else sorted(resp[by].dropna().unique(), key=str)
     counts = pd.Series({lvl: int((resp[by] == lvl).sum()) if by else len(resp) for lvl in levels})
     hidden = hidden_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
@@ -190,13 +198,10 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
                 continue
             ot = ot_part(sources, params, xla, None if by is None else (by, lvl))
             points = xla_points(resp, params, xla, ot)
-            if weights is None:
-                res = gap(points[mask], xla.target, conf=params.policy.confidence)
-            else:
-                res = gap(points, xla.target, weights=weights, domain=mask, conf=params.policy.confidence)
+            res = design.subset(mask).gap(points, xla.target, conf=params.policy.confidence)
             rows.append({**row, "score": res.value, "se": res.estimate.se, "ci_low": res.estimate.ci_low,
                          "ci_high": res.estimate.ci_high, "gap": res.gap, "p_meets": res.p_value,
-                         "status": res.status, "n": res.n, "weighted": weights is not None, "suppressed": False,
+                         "status": res.status, "n": res.n, "weighted": design.weighted, "suppressed": False,
                          "missing": ", ".join(ot.missing)})
     columns = (["segment"] if by is not None else []) + SCORE_COLUMNS
     return pd.DataFrame(rows, columns=columns)

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from .. import plots, results
-from ..comparisons import compare_segments
 from ..context import linked_columns, own_column, respondent_context, segment_context, short_label, outcome_label
 from ..display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed, label
 from ..drivers import drivers
@@ -19,7 +18,7 @@ from ..loaders import CycleData
 from ..suppression import hidden_groups
 from ..text import comments_frame, distinctive_terms, examples, theme_table
 from ..vocabulary import AT_RISK, MET, MISSED
-from ..xla import cycle_points, cycle_weights, xla_scores
+from ..xla import cycle_design, cycle_points, xla_scores
 from .common import missing_note
 
 
@@ -76,11 +75,10 @@ def segment_gaps(data: CycleData, xla_id: str, by: str) -> pd.DataFrame:
     Hidden groups come from the suppression boundary (complementary suppression included) and
     are left out of the multiple-testing family.
     """
-    resp = data.current("responses").reset_index(drop=True)
-    frame = resp.assign(points=cycle_points(data, xla_id))
-    hidden = hidden_groups(resp[by].value_counts(), data.params.min_group_size)
-    cmp = compare_segments(frame, "points", by, weights=cycle_weights(data), skip=set(hidden[hidden].index),
-                           conf=data.params.policy.confidence)
+    design = cycle_design(data)
+    hidden = hidden_groups(design.frame[by].value_counts(), data.params.min_group_size)
+    cmp = design.compare_segments(cycle_points(data, xla_id), by, skip=set(hidden[hidden].index),
+                                  conf=data.params.policy.confidence)
     scores = xla_scores(data, by=by).query("xla == @xla_id").set_index("segment")
     cmp["score"] = cmp["segment"].map(scores["score"])
     cmp["status"] = cmp["segment"].map(scores["status"])
@@ -181,7 +179,7 @@ def segment_section(data: CycleData, xla_id: str, by: str) -> Table:
     t = t[["segment", "n", "score", "status", "diff", "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted"]]
     t = t.assign(n=[f"< {data.params.min_group_size}" if pd.isna(v) else v for v in t["n"]])
     xla = data.params.xlas[xla_id]
-    weighted = cycle_weights(data) is not None
+    weighted = cycle_design(data).weighted
     return Table(t.rename(columns={"segment": by}), caption=f"{xla.id} {xla.name} by {label(by)}",
                  formats={"score": fmt1, "diff": fmt_signed, "diff_ci_low": fmt1,
                           "diff_ci_high": fmt1, "p_value": fmt_p, "p_adjusted": fmt_p,

@@ -17,7 +17,7 @@ from ..regression import control_limits, did, trend as ols_trend
 from ..suppression import suppress_rows
 from ..text import comments_frame, examples
 from ..vocabulary import AT_RISK, MET, MISSED
-from ..xla import cycle_points, cycle_weights, xla_scores, xla_trend
+from ..xla import cycle_design, cycle_points, xla_scores, xla_trend
 
 
 def points(data: CycleData, xla_id: str, cycle: str) -> pd.DataFrame:
@@ -27,6 +27,14 @@ def points(data: CycleData, xla_id: str, cycle: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- trends
+def change(data: CycleData, xla_id: str, cycle: str, previous: str):
+    """An XLA's change from ``previous`` to ``cycle`` with its test: two independent samples
+    (Welch t unweighted; z on the linearised SEs when weighted). The one definition used by the
+    scorecard and the trends; which cycle is previous is :meth:`~xmo_analysis.params.Params.previous_cycle`."""
+    return cycle_design(data, cycle).compare(cycle_points(data, xla_id, cycle), cycle_design(data, previous),
+                                             cycle_points(data, xla_id, previous), conf=data.params.policy.confidence)
+
+
 def trend_table(data: CycleData) -> pd.DataFrame:
     """Every XLA in every cycle: score, CI, change vs the previous cycle with its test."""
     cycles = data.params.cycles_up_to(data.cycle)
@@ -39,9 +47,7 @@ def trend_table(data: CycleData) -> pd.DataFrame:
                    "ci_high": s["ci_high"], "target": s["target"], "status": s["status"], "change": np.nan,
                    "p_change": np.nan}
             if prev is not None:
-                cmp = compare(points(data, xla_id, c)["points"], points(data, xla_id, prev)["points"],
-                              weights_a=cycle_weights(data, c), weights_b=cycle_weights(data, prev),
-                              conf=data.params.policy.confidence)
+                cmp = change(data, xla_id, c, prev)
                 row.update(change=cmp.diff, p_change=cmp.p_value)
             rows.append(row)
     return pd.DataFrame(rows)
@@ -245,9 +251,7 @@ def scorecard_frame(data: CycleData) -> pd.DataFrame:
             changes.append((np.nan, np.nan, np.nan))
             continue
         prior_score = float(prior.loc[prior.xla == xla.id, "score"].iloc[0])
-        c = compare(cycle_points(data, xla.id, data.cycle), cycle_points(data, xla.id, prev),
-                    weights_a=cycle_weights(data, data.cycle), weights_b=cycle_weights(data, prev),
-                    conf=data.params.policy.confidence)
+        c = change(data, xla.id, data.cycle, prev)
         changes.append((prior_score, c.diff, c.p_value))
     s["previous"], s["change"], s["p_change"] = zip(*changes)
     return s

@@ -17,7 +17,8 @@ from ..scores import SCORE_TYPES, likert_score
 from ..suppression import suppress_rows
 from ..validity import margin_of_error, representativeness
 from ..vocabulary import RELIABLE, UNRELIABLE
-from ..xla import cycle_weights, indicator_table, x_points, xla_scores
+from ..design import Design
+from ..xla import cycle_design, cycle_weights, indicator_table, x_points, xla_scores
 
 
 # ---------------------------------------------------------------- computations
@@ -72,9 +73,10 @@ def reliability(responses: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, 
     return pd.DataFrame(rows), pd.DataFrame(items)
 
 
-def x_scores(responses: pd.DataFrame, params: Params, weights=None) -> pd.DataFrame:
+def x_scores(design: Design, params: Params) -> pd.DataFrame:
     """Every survey score on its own scale (NPS-style -100..100, CSAT %, CES 1-7, constructs 0-100)."""
     conf = params.policy.confidence
+    responses, weights = design.frame, design.weights
     rows = []
     for item in params.scored_items:
         if item.type in SCORE_TYPES:
@@ -100,9 +102,9 @@ def xla_composition(data: CycleData) -> pd.DataFrame:
     ``effective weight`` = contribution / score shows how the others' weights were renormalised.
     """
     params = data.params
-    resp = data.current("responses").reset_index(drop=True)
-    w = cycle_weights(data)
-    ww_all = np.ones(len(resp)) if w is None else np.asarray(w, dtype=float)
+    design = cycle_design(data)
+    resp = design.frame
+    ww_all = design.weight_values()
     ot = indicator_table(data, params).set_index("metric")
     rows = []
     for xla in params.xlas.values():
@@ -221,15 +223,15 @@ def weighting_section(data: CycleData) -> Section:
                   status=("status unweighted", "status"),
                   note=f"Weighted: respondents raked to the population's headcounts by "
                        f"{' and '.join(label(m) for m in margins)}; SEs account for the calibration.")
-    resp = data.current("responses").reset_index(drop=True)
+    design = cycle_design(data)
     return Section([representation_finding(data), cards, table,
-                    plots.weights_by(resp.assign(weight=np.asarray(w)), margins[-1])])
+                    plots.weights_by(design.frame.assign(weight=design.weight_values()), margins[-1])])
 
 
 def representation_finding(data: CycleData) -> Text:
     """Plain sentences naming the most under-represented segment and what raking does about it."""
-    resp = data.current("responses").reset_index(drop=True)
-    w = cycle_weights(data)
+    design = cycle_design(data)
+    resp = design.frame
     out = []
     for seg in data.params.population_segments if has_population(data) else ():
         rep = representativeness(resp[seg].value_counts(), data.population.groupby(seg)["headcount"].sum())
@@ -240,8 +242,8 @@ def representation_finding(data: CycleData) -> Text:
         sentence = (f"{worst} is under-represented: {fmt_pct(t.loc[worst, 'sample_share'])} of respondents against "
                     f"{fmt_pct(t.loc[worst, 'population_share'])} of the population (response rate "
                     f"{fmt_pct(t.loc[worst, 'response_rate'])}; chi-square p {fmt_p(rep.p_value)}).")
-        if w is not None:
-            ww = pd.Series(np.asarray(w)).groupby(resp[seg].to_numpy()).mean()
+        if design.weighted:
+            ww = pd.Series(design.weight_values()).groupby(resp[seg].to_numpy()).mean()
             sentence += (f" Raking gives each of its respondents a mean weight of {ww[worst]:.1f}, against "
                          f"{ww.drop(worst).mean():.1f} elsewhere, so its share of the weighted results matches the population.")
         out.append(sentence)
@@ -256,10 +258,9 @@ SCORE_NOTES = {"nps": "NPS items as points (+100 for 9-10, 0 for 7-8, -100 for 0
 
 def scores_section(data: CycleData) -> Section:
     """Each survey score on its own scale with its CI (weighted when params weight)."""
-    resp = data.current("responses").reset_index(drop=True)
-    w = cycle_weights(data)
-    t = x_scores(resp, data.params, w)
-    return Section([Table(t, caption=f"Survey scores ({'weighted' if w is not None else 'unweighted'}), each on its "
+    design = cycle_design(data)
+    t = x_scores(design, data.params)
+    return Section([Table(t, caption=f"Survey scores ({'weighted' if design.weighted else 'unweighted'}), each on its "
                                      f"own scale, with {data.params.policy.ci}",
                           formats={"value": fmt1, "ci_low": fmt1, "ci_high": fmt1, "n": lambda v: fmt_number(v, 0)},
                           labels=data.params.policy.ci_labels(),
@@ -305,7 +306,7 @@ def save_results(data: CycleData, output_dir) -> Text:
         reps[seg] = {"chi2": r.chi2, "df": r.df, "p_value": r.p_value}
     w = cycle_weights(data)
     rel, _ = reliability(resp, data.params)
-    scores = x_scores(resp, data.params, w)
+    scores = x_scores(cycle_design(data), data.params)
     xla = xla_scores(data)
     # Overall and by every segment: what missions 2 and 3 and the dashboards read.
     by_segment = pd.concat([xla.assign(by="all", segment="all")]

@@ -1,0 +1,69 @@
+"""The survey design object: weights matched by key, domains that keep the whole design, svyby.
+
+Reference values: tests/reference/rake.R (R 4.2, survey): svyby(~f, ~loc, r, svymean) on the
+raked design; the unweighted domain is checked by hand (a plain mean of the domain's rows).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xmo_analysis import stats
+from xmo_analysis.design import Design
+
+REF = Path(__file__).parent / "reference"
+MARGINS = {"loc": {"L": 300, "M": 250, "S": 450}, "dep": {"A": 200, "B": 300, "C": 250, "D": 250}}
+
+
+@pytest.fixture(scope="module")
+def sample():
+    df = pd.read_csv(REF / "rake_data.csv")
+    df["response_id"] = [f"R{i:03d}" for i in range(len(df))]
+    return df, stats.rake(df, MARGINS, key="response_id")
+
+
+def test_by_matches_svyby(sample):
+    df, w = sample
+    design = Design(df, w)
+    out = design.by("loc", lambda d, _lvl: {"value": d.mean("f").value, "se": d.mean("f").se}).set_index("loc")
+    # R: svyby(~f, ~loc, r, svymean)
+    r = {"L": (0.503427262138101, 0.125712591193555), "M": (0.462813984404503, 0.135213524166493),
+         "S": (0.596644793295609, 0.174428249929832)}
+    assert list(out.index) == ["L", "M", "S"]
+    for level, (value, se) in r.items():
+        assert (out.loc[level, "value"], out.loc[level, "se"]) == pytest.approx((value, se), rel=1e-6)
+
+
+def test_unweighted_domain_is_the_plain_estimate_of_its_rows(sample):
+    df, _ = sample
+    d = Design(df).subset((df["dep"] == "B").to_numpy())
+    rows = df.loc[df["dep"] == "B", "y"].dropna()
+    e = d.mean("y")
+    assert e.value == pytest.approx(rows.mean(), rel=1e-12) and e.n == len(rows)
+    assert e.se == pytest.approx(rows.std(ddof=1) / np.sqrt(len(rows)), rel=1e-12)
+    assert len(d) == int((df["dep"] == "B").sum())
+
+
+def test_weights_are_matched_by_key_never_by_position(sample):
+    df, w = sample
+    shuffled = df.sample(frac=1, random_state=3)
+    with pytest.raises(ValueError, match="other responses"):
+        Design(shuffled, w)
+    with pytest.raises(ValueError, match="weights for"):
+        Design(df.iloc[:-1], w)
+    # the same rows in the same order are accepted, and a subset keeps the whole design
+    d = Design(df, w).subset((df["loc"] == "S").to_numpy())
+    assert d.mean("f").value == pytest.approx(stats.mean(df["f"], w, domain=df["loc"] == "S").value, rel=1e-15)
+
+
+def test_gap_and_segments_go_through_the_design(sample):
+    df, w = sample
+    design = Design(df, w)
+    g = design.subset((df["dep"] == "A").to_numpy()).gap("y", 3.0)
+    e = stats.mean(df["y"], w, domain=(df["dep"] == "A").to_numpy())
+    assert g.value == pytest.approx(e.value, rel=1e-15) and g.gap == pytest.approx(e.value - 3.0, rel=1e-12)
+    seg = design.compare_segments("y", "dep").set_index("segment")
+    assert seg.loc["A", "value"] == pytest.approx(e.value, rel=1e-15)
