@@ -85,18 +85,21 @@ def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 202
         force: bool = typer.Option(False, "--force", help="Publish a new version even if nothing changed."),
         reports: Path = typer.Option(None, help="Reports folder (default: <project>/reports)."),
         lock_timeout: float = typer.Option(600, help="Seconds to wait for another run's lock."),
-        cell_timeout: int = typer.Option(900, help="Seconds one notebook cell may run before the run fails.")):
-    """Run a reporting cycle: validate, execute the mission notebooks, render HTML and PDF, publish.
+        cell_timeout: int = typer.Option(900, help="Seconds one notebook cell may run before the run fails."),
+        jobs: int = typer.Option(0, "--jobs", "-j", help="Notebooks executed and rendered at once (0: one per core).")):
+    """Run a reporting cycle: validate, execute the mission and audience notebooks, render HTML and PDF, publish.
 
     Examples:
       xmo run --cycle 2026-Q4
       xmo run --cycle 2026-Q4 --renderer quarto --force
+      xmo run --cycle 2026-Q4 --jobs 1
     """
     from .runner import run_cycle
     try:
         with err.status("Starting") as status:
             result = run_cycle(project, cycle, renderer=renderer, force=force, reports=reports,
-                               lock_timeout=lock_timeout, cell_timeout=cell_timeout, progress=lambda m: (status.update(m), err.print(f"· {m}", markup=False)))
+                               lock_timeout=lock_timeout, cell_timeout=cell_timeout, jobs=jobs or None,
+                               progress=lambda m: (status.update(m), err.print(f"· {m}", markup=False)))
     except XmoError as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI

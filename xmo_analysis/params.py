@@ -85,6 +85,19 @@ class Mission:
     title: str
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Readers who get a report on their own group: every level of ``column`` (a segment) with at
+    least ``min_respondents`` respondents in the cycle gets one, from ``notebook`` (default
+    ``audience.ipynb``) run with the parameters ``audience`` and ``group``."""
+
+    id: str
+    column: str
+    min_respondents: int
+    title: str
+    notebook: str = "audience.ipynb"
+
+
 # The three missions of the XMO, used when params list none.
 DEFAULT_MISSIONS = (Mission("1_measures", "1_measures.ipynb", "Managing experience measures"),
                     Mission("2_findings", "2_findings.ipynb", "Interpret and action findings"),
@@ -145,6 +158,23 @@ class Params:
             return DEFAULT_MISSIONS
         return tuple(Mission(str(m["id"]), str(m.get("notebook") or f"{m['id']}.ipynb"), str(m.get("title") or m["id"]))
                      for m in raw)
+
+    @property
+    def audiences(self) -> tuple[Audience, ...]:
+        """The audience reports of a cycle (``audiences:`` in ``xmo.yaml``; none by default)."""
+        raw = self.settings.get("audiences") or {}
+        return tuple(Audience(str(aid), str(a.get("column", aid)),
+                              int(a.get("min_respondents", max(10, self.min_group_size))),
+                              str(a.get("title") or f"Report by {str(a.get('column', aid)).replace('_', ' ')}"),
+                              str(a.get("notebook") or "audience.ipynb"))
+                     for aid, a in raw.items())
+
+    def audience(self, audience_id: str) -> Audience:
+        for a in self.audiences:
+            if a.id == audience_id:
+                return a
+        raise ConfigError(Problem(file=str(self.root / "xmo.yaml"), column="audiences", value=audience_id,
+                                  rule=f"no such audience (known: {', '.join(a.id for a in self.audiences) or 'none'})"))
 
     def mission(self, mission_id: str) -> Mission:
         """One mission of the registry by id (a notebook's file stem)."""
@@ -262,6 +292,27 @@ def _analysis(raw: dict, items: dict, metrics: dict, segments: list, population_
                     openness_by)
 
 
+def _check_audiences(path: Path, raw: Any, segments: list, min_group: int, problems: list[Problem]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        problems.append(Problem(file=str(path), column="audiences", rule="a mapping of audience id -> {column, ...}"))
+        return
+    for aid, a in raw.items():
+        a = a if isinstance(a, dict) else {}
+        col = a.get("column", aid)
+        if not CYCLE_ID.match(str(aid)):
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}", rule="an audience id is 1-64 letters, "
+                                    "digits, '-' or '_' (it names the reports' folder)"))
+        if col not in segments:
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}.column", value=col,
+                                    rule=f"not a segment column (segments: {', '.join(map(str, segments))})"))
+        m = a.get("min_respondents", max(10, min_group))
+        if not isinstance(m, int) or m < min_group:
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}.min_respondents", value=m,
+                                    rule=f"a whole number of at least privacy.min_group_size ({min_group})"))
+
+
 def _check_missions(path: Path, raw: Any, problems: list[Problem]) -> None:
     if raw is None:
         return
@@ -370,6 +421,8 @@ def load_params(root: str | Path) -> Params:
     _check_policy(root / "xmo.yaml", settings.get("policy") if isinstance(settings, dict) else None, problems)
     if isinstance(settings, dict):
         _check_missions(root / "xmo.yaml", settings.get("missions"), problems)
+        _check_audiences(root / "xmo.yaml", settings.get("audiences"), list(settings.get("segments") or []),
+                         int((settings.get("privacy") or {}).get("min_group_size", 5)), problems)
         _check_analysis(root / "xmo.yaml", settings, items, metrics, constructs, problems)
     text: dict[str, Any] = {}
     if (root / "text.yaml").exists():

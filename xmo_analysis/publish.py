@@ -131,7 +131,8 @@ def catalogue(reports: Path) -> list[dict]:
                          # titles come from the manifest (the params' mission registry at publish time)
                          "titles": {x["id"]: x["title"] for x in m.get("missions", []) if isinstance(x, dict)},
                          "missions": [x["id"] for x in m.get("missions", []) if isinstance(x, dict)]
-                         or sorted(p.stem for p in folder.glob("*.html"))})
+                         or sorted(p.stem for p in folder.glob("*.html")),
+                         "audiences": m.get("audiences") or {}})
     return rows
 
 
@@ -143,21 +144,51 @@ def write_portal(reports: Path) -> Path:
         links = " ".join(
             f'<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.html">{e(r["titles"].get(m, m))}</a> '
             f'(<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.pdf">PDF</a>)<br>' for m in r["missions"])
+        n_aud = sum(len(a.get("reports", [])) for a in r["audiences"].values())
+        if n_aud:
+            links += f'<span class="muted">and {n_aud} audience reports (below)</span>'
         rows.append(f"<tr><td>{e(r['cycle'])}</td><td>v{r['version']}</td><td>{e(r['published_at'])}</td>"
                     f"<td>{links}</td><td>{e(r['renderer'])}</td></tr>")
+    audience_html = []
+    seen_cycles = set()
+    for r in catalogue(reports):  # newest version of each cycle: its audience reports
+        if r["cycle"] in seen_cycles or not r["audiences"]:
+            continue
+        seen_cycles.add(r["cycle"])
+        base = f'{e(r["cycle"])}/v{r["version"]}'
+        for aid, a in r["audiences"].items():
+            xlas = sorted({x for rep in a.get("reports", []) for x in rep.get("statuses", {})})
+            head = "".join(f"<th>{e(x)}</th>" for x in xlas)
+            body = []
+            for rep in a.get("reports", []):
+                cells = "".join(f'<td><span class="badge st-{e(rep["statuses"].get(x, "").replace(" ", "-"))}">'
+                                f'{e(rep["statuses"].get(x, "—"))}</span></td>' for x in xlas)
+                body.append(f'<tr><td><a href="{base}/{e(rep["file"])}.html">{e(rep["group"])}</a> '
+                            f'(<a href="{base}/{e(rep["file"])}.pdf">PDF</a>)</td>{cells}</tr>')
+            for rep in a.get("not_reported", []):
+                body.append(f'<tr><td>{e(rep["group"])}</td><td colspan="{max(len(xlas), 1)}" class="muted">'
+                            f'no report: {e(rep["reason"])}</td></tr>')
+            audience_html.append(f'<h2>{e(a.get("title", aid))}, {e(r["cycle"])} (v{r["version"]})</h2>'
+                                 f'<table><thead><tr><th>Group</th>{head}</tr></thead><tbody>{"".join(body)}'
+                                 "</tbody></table>")
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Experience reports</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Experience reports</title>
 <style>
 body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 32px auto; max-width: 980px; color: #212121; }}
 h1 {{ color: #1565c0; }} table {{ border-collapse: collapse; width: 100%; font-size: 10pt; }}
 th {{ text-align: left; border-bottom: 2px solid #212121; padding: 6px; }}
 td {{ border-bottom: 1px solid #e0e0e0; padding: 6px; vertical-align: top; }} a {{ color: #1565c0; }}
+h2 {{ color: #1565c0; font-size: 13pt; margin-top: 28px; }} .muted {{ color: #757575; }}
+.badge {{ border-radius: 8px; padding: 1px 7px; font-size: 9pt; color: #fff; background: #9e9e9e; }}
+.st-met {{ background: #2e7d32; }} .st-at-risk {{ background: #ef6c00; }} .st-missed {{ background: #c62828; }}
 </style></head><body>
 <h1>Experience reports</h1>
 <p>Every published cycle and version, newest first. Each version is immutable; a new version is
 published only when its inputs, parameters or code changed.</p>
 <table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports</th><th>Renderer</th></tr></thead>
 <tbody>{''.join(rows) or '<tr><td colspan="5">No reports yet.</td></tr>'}</tbody></table>
+{''.join(audience_html)}
 </body></html>
 """
     path = reports / "index.html"

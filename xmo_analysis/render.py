@@ -55,8 +55,8 @@ class NbconvertRenderer:
         import weasyprint
         return f"nbconvert {nbconvert.__version__}, weasyprint {weasyprint.__version__}"
 
-    def render(self, executed: Path, out_dir: Path, title: str, footer: str) -> tuple[Path, Path]:
-        page = html_page(nbformat.read(executed, as_version=4), title, footer)
+    def render(self, executed: Path, out_dir: Path, title: str, footer: str, portal: str = "") -> tuple[Path, Path]:
+        page = html_page(nbformat.read(executed, as_version=4), title, footer, portal)
         html_path = out_dir / f"{executed.stem}.html"
         html_path.write_text(page, encoding="utf-8")
         pdf_path = out_dir / f"{executed.stem}.pdf"
@@ -79,7 +79,7 @@ class QuartoRenderer:
         except (OSError, subprocess.SubprocessError):
             return "unknown"
 
-    def render(self, executed: Path, out_dir: Path, title: str, footer: str) -> tuple[Path, Path]:
+    def render(self, executed: Path, out_dir: Path, title: str, footer: str, portal: str = "") -> tuple[Path, Path]:
         return render_quarto(executed, out_dir)
 
 
@@ -107,14 +107,16 @@ def renderer_version(renderer: str) -> str:
     return RENDERERS[choose(renderer)].version()
 
 
-def render(executed: Path, out_dir: Path, title: str, renderer: str = "nbconvert", footer: str = "") -> Rendered:
-    """Render one executed notebook into ``out_dir`` as ``<stem>.html`` and ``<stem>.pdf``."""
+def render(executed: Path, out_dir: Path, title: str, renderer: str = "nbconvert", footer: str = "",
+           portal: str = "") -> Rendered:
+    """Render one executed notebook into ``out_dir`` as ``<stem>.html`` and ``<stem>.pdf``;
+    ``portal`` is the relative link back to the portal page (HTML)."""
     engine = RENDERERS[choose(renderer)]
-    html_path, pdf_path = engine.render(executed, out_dir, title, footer)
+    html_path, pdf_path = engine.render(executed, out_dir, title, footer, portal)
     return Rendered(html_path, pdf_path, engine.name, engine.version())
 
 
-def html_page(nb, title: str, footer: str = "") -> str:
+def html_page(nb, title: str, footer: str = "", portal: str = "") -> str:
     """The stakeholder's page: outputs and narrative only, self-contained."""
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, exclude_anchor_links=True)
@@ -126,7 +128,7 @@ def html_page(nb, title: str, footer: str = "") -> str:
     template = jinja2.Template((resources.files("xmo_analysis") / "templates" / "report.html.j2").read_text(encoding="utf-8"))
     # body is nbconvert's HTML of our own outputs (already escaped); title and footer are escaped here.
     return template.render(title=html.escape(title), css=css, body=body, footer=html.escape(footer),
-                           version=__version__)
+                           version=__version__, portal=html.escape(portal))
 
 
 def _css_string(text: str) -> str:

@@ -66,6 +66,7 @@ XMO = {
     "privacy": {"min_group_size": ANY, "min_comment_group": ANY},
     "policy": {"confidence": ANY, "significance": ANY, "alpha_floor": ANY, "backlog_lift": ANY},
     "missions": ListOf({"id": ANY, "notebook": ANY, "title": ANY}),
+    "audiences": MapOf({"column": ANY, "min_respondents": ANY, "title": ANY, "notebook": ANY}),
     "analysis": {"outcome": ANY, "drivers": ANY, "log_drivers": ANY, "breakdowns": ANY, "context_by": ANY,
                  "openness_by": ANY},
     "sources": MapOf(ANY),  # each source is checked against its format's options
