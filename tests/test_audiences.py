@@ -89,6 +89,25 @@ def test_parallel_and_serial_runs_publish_the_same_results(runs):
     assert pa == pb and len(pa) > 3
 
 
+def test_unchanged_rerun_is_answered_from_the_fingerprint_cache(runs, monkeypatch):
+    import xmo_analysis.runner as runner
+    from xmo_analysis.fingerprints import quick_check
+    project, _, serial, *_ = runs
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("an unchanged rerun must not load data")
+    monkeypatch.setattr(runner, "load_cycle", no_load)
+    again = run_cycle(project, "2026-Q4")
+    assert again.status == "up to date" and again.version == serial.version
+    # a changed input is hashed again (same size, new mtime) and is no longer up to date
+    pop = project / "data" / "demo" / "population.csv"
+    text = pop.read_text(encoding="utf-8")
+    pop.write_text(text.replace(",1", ",2", 1), encoding="utf-8")
+    assert quick_check(project, "2026-Q4", "nbconvert", project / "reports") is None
+    pop.write_text(text, encoding="utf-8")
+    assert quick_check(project, "2026-Q4", "nbconvert", project / "reports") == serial.version
+
+
 def test_a_failing_audience_notebook_fails_the_cycle_and_names_the_group(runs):
     project, r, *_ = runs
     nb_path = project / "notebooks" / "audience.ipynb"

@@ -94,6 +94,20 @@ def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 202
       xmo run --cycle 2026-Q4 --renderer quarto --force
       xmo run --cycle 2026-Q4 --jobs 1
     """
+    try:
+        if not force:
+            # The scheduler's common case, answered without importing the analysis stack.
+            from .fingerprints import quick_check
+            from .params import check_cycle_id
+            reports_dir = (reports or project.resolve() / "reports").resolve()
+            v = quick_check(project.resolve(), check_cycle_id(cycle), renderer, reports_dir)
+            if v is not None:
+                out.print(f"{cycle}: up to date (v{v}) — nothing changed since it was published.", markup=False)
+                return
+    except XmoError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
     from .runner import run_cycle
     try:
         with err.status("Starting") as status:

@@ -16,7 +16,6 @@ A failure at any step leaves the published versions untouched; a failed notebook
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib.metadata as md
 import platform
 import re
@@ -35,6 +34,7 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from . import __version__, publish
 from .exceptions import ConfigError, ExecutionError, Problem
 from .loaders import load_cycle
+from .fingerprints import fingerprint, quick_check
 from .params import check_cycle_id, load_params
 from .render import choose, render, renderer_version
 
@@ -49,27 +49,6 @@ class RunResult:
     version: int
     path: Path
     seconds: float
-
-
-def _code_files(project: Path, notebooks: list[Path]) -> list[Path]:
-    pkg = Path(__file__).parent
-    files = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css"))
-    return files + list(notebooks)
-
-
-def fingerprint(inputs: dict[str, str], params_files: dict[str, str], project: Path, renderer: str,
-                notebooks: list[Path]) -> dict:
-    """sha256 of everything that determines a report: inputs, params, package code, notebooks, renderer."""
-    code = hashlib.sha256()
-    for f in _code_files(project, notebooks):
-        code.update(f.name.encode())
-        code.update(hashlib.sha256(f.read_bytes()).digest())
-    rel = lambda d: {str(Path(k).resolve().relative_to(project.resolve())) if Path(k).resolve().is_relative_to(project.resolve())  # noqa: E731
-                     else k: v for k, v in sorted(d.items())}
-    parts = {"inputs": rel(inputs), "params": rel(params_files), "code": code.hexdigest(), "renderer": renderer,
-             "package_version": __version__}
-    parts["sha256"] = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
-    return parts
 
 
 def _git(project: Path) -> dict:
@@ -231,6 +210,12 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
     reports = Path(reports).resolve() if reports else project / "reports"
     timings: dict[str, float] = {}
 
+    if not force:
+        # Unchanged inputs (size and mtime, else their sha256), params, code and notebooks: answer
+        # from the fingerprint cache without loading data or starting a kernel.
+        v = quick_check(project, cycle, renderer, reports)
+        if v is not None:
+            return RunResult("up to date", cycle, v, reports / cycle / f"v{v}", time.perf_counter() - t0)
     say(f"Validating params and data for {cycle}")
     params = load_params(project / "params")
     params.cycle(cycle)

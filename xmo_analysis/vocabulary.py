@@ -12,8 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 # XLA and gap statuses, best first.
 MET, AT_RISK, MISSED = "met", "at risk", "missed"
 STATUSES = (MET, AT_RISK, MISSED)
@@ -76,12 +74,14 @@ def policy_of(settings: dict, text: dict | None = None) -> Policy:
                   sentiment_negative=float(senti.get("negative", base.sentiment_negative)))
 
 
-def cycle_bounds(start: dt.date, end: dt.date) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """A cycle covers ``[start, end + 1 day)``: every moment of its last day belongs to it."""
+def cycle_bounds(start: dt.date, end: dt.date):
+    """A cycle covers ``[start, end + 1 day)``: every moment of its last day belongs to it
+    (two ``pandas.Timestamp``; pandas is imported here so that reading params stays light)."""
+    import pandas as pd
     return pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
 
 
-def in_cycle(stamps: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
+def in_cycle(stamps, start: dt.date, end: dt.date):
     """Which timestamps fall in the cycle (see :func:`cycle_bounds`); missing ones do not."""
     lo, hi = cycle_bounds(start, end)
     return (stamps >= lo) & (stamps < hi)
