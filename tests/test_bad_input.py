@@ -69,6 +69,41 @@ def _latin1(p):
     f.to_csv(p / D / "responses.csv", index=False, encoding="latin-1")
 
 
+def _wrong_encoding(p):
+    _source(p, "responses", encoding="utf-16")
+
+
+def _cp1252_read_as_utf8(p):
+    _latin1(p)
+    _source(p, "responses", encoding="utf-8")
+
+
+def _tickets_csv(p, edit=None):
+    t = pd.read_parquet(p / D / "tickets.parquet")
+    t = t.astype({"sla_met": str, "reopened": str})
+    if edit:
+        edit(t)
+    t.to_csv(p / D / "tickets.csv", index=False)
+    _source(p, "tickets", path=f"{D}/tickets.csv", format="csv")
+
+
+def _count_as_flag(p):
+    def edit(t):
+        t.loc[3, "reopened"] = "2"  # a reopen count where a yes/no belongs: an error, never True
+    _tickets_csv(p, edit)
+
+
+def _many_of_one_kind_and_one_other(p):
+    f = _csv(p, "responses.csv")
+    f.loc[:299, "happiness"] = "11"
+    f.loc[400, "department"] = "Narnia"
+    _write(p, "responses.csv", f)
+
+
+def _unknown_cycle(p):
+    _set("responses.csv", "cycle", [3], "2026-Q5")(p)
+
+
 def _semicolons(p):
     _write(p, "population.csv", _csv(p, "population.csv"), sep=";")
 
@@ -188,7 +223,12 @@ CASES = {
     "duplicate response ids": (_set("responses.csv", "response_id", [7], "R000001"), 2, ["row 9", "unique"]),
     "empty file": (_empty_file, 2, ["responses.csv", "empty"]),
     "header-only file": (_header_only, 2, ["backlog.csv", "no data rows"]),
-    "latin-1 without params": (_latin1, 2, ["responses.csv", "not utf-8-sig text", "encoding"]),
+    "wrong encoding in params": (_wrong_encoding, 2, ["responses.csv", "not utf-16 text", "looks like utf-8"]),
+    "cp1252 file read as utf-8": (_cp1252_read_as_utf8, 2, ["responses.csv", "not utf-8 text", "cp1252"]),
+    "count in a yes/no column": (_count_as_flag, 2, ["tickets.csv", "row 5", "'reopened'", "'2'", "yes/no"]),
+    "300 problems of one kind hide no other": (_many_of_one_kind_and_one_other, 2,
+                                               ["300 rows", "'happiness'", "Narnia", "'department'"]),
+    "unknown cycle": (_unknown_cycle, 2, ["row 5", "'2026-Q5'", "not defined", "2026-Q1 (2026-01-01 to"]),
     "semicolons without params": (_semicolons, 2, ["population.csv", "';'-separated", "delimiter"]),
     "decimal commas without params": (_decimal_commas, 2, ["backlog.csv", "delimiter"]),
     "excel title rows without header_row": (_excel_with_title_rows, 2, ["population.xlsx", "'headcount'", "missing"]),
@@ -225,6 +265,8 @@ LOADS = {
     "utf-8 with BOM": (lambda p: _write(p, "responses.csv", _csv(p, "responses.csv"), encoding="utf-8-sig"), {}),
     "windows line endings": (lambda p: _write(p, "responses.csv", _csv(p, "responses.csv"), lineterminator="\r\n"), {}),
     "latin-1 with params": (_latin1, {"responses": {"encoding": "latin-1"}}),
+    "latin-1 detected": (_latin1, {}),
+    "tickets as CSV with TRUE/FALSE": (_tickets_csv, {}),
     "semicolons with params": (_semicolons, {"population": {"delimiter": ";"}}),
     "decimal commas with params": (_decimal_commas, {"backlog": {"delimiter": ";", "decimal": ","}}),
     "excel title rows with header_row": (_excel_with_title_rows, {"population": {"header_row": 3}}),

@@ -141,3 +141,141 @@ def test_cycle_ids_are_validated(demo_project, cycle):
 def test_unknown_cycle(demo_project):
     with pytest.raises(ConfigError, match="no params for cycle '2027-Q1'"):
         load_cycle(demo_project, "2027-Q1")
+
+
+# ---------------------------------------------------------------- params every format shares
+from xmo_analysis.loaders import load_source  # noqa: E402
+from xmo_analysis.validation import DataError  # noqa: E402
+
+
+def _responses(project: Path) -> pd.DataFrame:
+    return pd.read_csv(project / "data/demo/responses.csv", dtype=str, keep_default_na=False)
+
+
+def _load_responses(project: Path, frame: pd.DataFrame, **source):
+    frame.to_csv(project / "data/demo/r.csv", index=False)
+    return load_source(project, "responses", source={"path": "data/demo/r.csv", "format": "csv", **source})
+
+
+def test_generated_ids_are_a_stable_hash_of_the_row(project):
+    f = _responses(project).drop(columns=["response_id"])
+    f = pd.concat([f, f.iloc[[0]]], ignore_index=True)  # a row repeated exactly
+    one, report = _load_responses(project, f, generate_id=True)
+    two, _ = _load_responses(project, f, generate_id=True, missing_values=["N/A"])  # other params, same ids
+    assert one["response_id"].tolist() == two["response_id"].tolist()
+    assert one["response_id"].is_unique and one["response_id"].str.match(r"^H[0-9a-f]{16}(-\d+)?$").all()
+    assert one["response_id"].iloc[-1] == one["response_id"].iloc[0] + "-2"
+    assert "1 rows repeat an earlier row exactly" in str(report)
+    with pytest.raises(DataError, match="already mapped"):
+        _load_responses(project, f, generate_id=True, columns={"response_id": "respondent_id"})
+
+
+def test_fixed_cycle_for_a_file_without_dates(project):
+    f = _responses(project)
+    f = f[f["cycle"] == "2026-Q4"].drop(columns=["submitted_at", "cycle"])
+    frame, report = _load_responses(project, f, cycle="2026-Q4")
+    assert set(frame["cycle"]) == {"2026-Q4"} and len(frame) == len(f)
+    assert "cycle fixed to 2026-Q4 by params" in str(report)
+    with pytest.raises(DataError, match=r"not defined in params/cycles \(defined: 2026-Q1 \(2026-01-01 to"):
+        _load_responses(project, f, cycle="2027-Q1")
+    with pytest.raises(DataError, match="need a date or a cycle"):
+        _load_responses(project, f)
+
+
+def test_outside_every_cycle_error_drop_or_flag(project):
+    f = _responses(project).drop(columns=["cycle"])
+    f.loc[[3, 8], "submitted_at"] = ["2025-06-01 10:00:00", "2025-07-15 10:00:00"]
+    with pytest.raises(DataError) as err:
+        _load_responses(project, f)
+    [p, q] = err.value.problems
+    assert (p.row, q.row) == (5, 10)
+    assert "2025-06-01 to 2025-07-15" in p.rule and "2026-Q4 (2026-10-01 to 2026-12-31)" in p.rule
+    dropped, report = _load_responses(project, f, outside_cycles="drop")
+    assert len(dropped) == len(f) - 2
+    assert report.removed == {"outside every cycle (dated 2025-06-01 to 2025-07-15)": 2}
+    _, flagged = _load_responses(project, f, outside_cycles="flag")
+    assert flagged.flagged == ["2 rows dated 2025-06-01 to 2025-07-15 fall outside every cycle: rows 5, 10"]
+
+
+def test_missing_values_choices_date_format_and_blank_segments_on_plain_csv(project):
+    f = _responses(project)
+    f.loc[0, "ces"] = "0"                       # 0 = not applicable, for this item only
+    f.loc[1, "happiness"] = "Don't know"
+    f.loc[2, "csat"] = "Very satisfied"         # choice text in a plain CSV
+    f.loc[3, "department"] = ""                 # blank segment
+    f.loc[4, "location"] = "N/A"                # means missing, then labelled
+    f["submitted_at"] = pd.to_datetime(f["submitted_at"]).dt.strftime("%d/%m/%Y %H:%M:%S")
+    frame, report = _load_responses(project, f, missing_values={"*": ["Don't know", "N/A"], "ces": [0]},
+                                    choices={"csat": {"Very satisfied": 5}}, date_format="%d/%m/%Y %H:%M:%S",
+                                    blank_segment="Unknown")
+    assert pd.isna(frame.loc[0, "ces"]) and pd.isna(frame.loc[1, "happiness"]) and frame.loc[2, "csat"] == 5
+    assert frame.loc[3, "department"] == "Unknown" and frame.loc[4, "location"] == "Unknown"
+    assert frame["submitted_at"].iloc[0] == pd.Timestamp(_responses(project)["submitted_at"].iloc[0])
+    assert report.missing["ces"] == 1 and report.missing["happiness"] == 1 and report.filled["department"] == 1
+    other_zeros = (pd.to_numeric(f["happiness"], errors="coerce") == 0).sum()
+    assert (frame["happiness"] == 0).sum() == other_zeros  # 0 stays an answer on the other items
+
+
+def test_every_problem_of_a_source_at_once_grouped_by_rule(project):
+    f = _responses(project)
+    f.loc[:299, "happiness"] = "11"             # 300 of one kind
+    f.loc[500, "csat"] = "five"                 # and one each of two other kinds
+    f.loc[501, "submitted_at"] = "yesterday"
+    with pytest.raises(DataError) as err:
+        _load_responses(project, f)
+    text = err.value.render(limit=200)
+    assert len(err.value.problems) == 302
+    assert "'happiness'" in text and "300 rows (first: row 2 11, row 3 11" in text
+    assert "row 502, column 'csat'" in text and "row 503, column 'submitted_at'" in text and "'yesterday'" in text
+
+
+def test_file_and_contract_column_names_both_shown(project):
+    f = _responses(project).rename(columns={"csat": "Q2 satisfaction"})
+    f.loc[0, "Q2 satisfaction"] = "9"
+    with pytest.raises(DataError) as err:
+        _load_responses(project, f, columns={"csat": "Q2 satisfaction", "ces": "Q3"})
+    text = str(err.value)
+    assert "column 'csat' (file column 'Q2 satisfaction')" in text and "1 to 5" in text
+    assert "params map 'ces' to column 'Q3', which the file does not have" in text
+    assert "required column 'ces'" not in text  # said once, not twice
+
+
+def test_unknown_source_option_is_an_error_naming_the_nearest(project):
+    settings = yaml.safe_load((project / "params/xmo.yaml").read_text())
+    settings["sources"]["responses"]["missing_value"] = ["N/A"]
+    (project / "params/xmo.yaml").write_text(yaml.safe_dump(settings))
+    with pytest.raises(ConfigError, match="unknown key 'missing_value'; did you mean 'missing_values'"):
+        load_params(project / "params")
+
+
+def test_readers_are_one_registry_declared_in_schema():
+    import inspect as pyinspect
+
+    from xmo_analysis import loaders, readers
+    from xmo_analysis.readers import mapping
+    from xmo_analysis.schema import SOURCE_OPTIONS
+    assert set(readers.READERS) == set(SOURCE_OPTIONS)
+    for module in (loaders, mapping, readers):
+        assert "format ==" not in pyinspect.getsource(module) and "fmt ==" not in pyinspect.getsource(module)
+
+
+def test_encodings_detected_or_a_wrong_one_named(project):
+    f = _responses(project)
+    f.loc[0, "comment"] = "Très lent, café froid — merci"
+    for encoding in ("utf-8", "utf-8-sig", "utf-16", "cp1252"):
+        f.to_csv(project / "data/demo/r.csv", index=False, encoding=encoding)
+        frame, report = load_source(project, "responses", source={"path": "data/demo/r.csv", "format": "csv"})
+        assert frame.loc[0, "comment"] == "Très lent, café froid — merci", encoding
+        assert report.encoding.replace("-sig", "") == encoding.replace("-sig", ""), encoding
+    with pytest.raises(InputError, match=r"r.csv.*not utf-8 text.*looks like cp1252"):
+        load_source(project, "responses", source={"path": "data/demo/r.csv", "format": "csv", "encoding": "utf-8"})
+    with pytest.raises(InputError, match="not an encoding Python knows"):
+        load_source(project, "responses", source={"path": "data/demo/r.csv", "format": "csv", "encoding": "utf9"})
+
+
+def test_cycle_data_carries_a_load_report_per_source(demo_project):
+    data = load_cycle(demo_project, "2026-Q4")
+    assert set(data.reports) == {"responses", "tickets", "telemetry", "population", "backlog"}
+    r = data.reports["tickets"]
+    assert r.rows_read == r.rows_kept + sum(r.removed.values())
+    assert "rows read" in str(data.reports["responses"])

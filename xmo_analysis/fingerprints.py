@@ -111,7 +111,6 @@ def quick_check(project: Path, cycle: str, renderer: str, reports: Path) -> int 
         if not path.exists():
             return None
         inputs[str(path)] = cache.path_digest(path)
-    cache.save()
     engine = renderer
     if renderer == "auto":
         engine = "quarto" if shutil.which("quarto") else "nbconvert"
@@ -120,4 +119,20 @@ def quick_check(project: Path, cycle: str, renderer: str, reports: Path) -> int 
     if not all(nb.exists() for nb in notebooks):
         return None
     fp = fingerprint(inputs, params.files, project, engine, notebooks)
-    return latest["version"] if latest.get("fingerprint", {}).get("sha256") == fp["sha256"] else None
+    if latest.get("fingerprint", {}).get("sha256") != fp["sha256"]:
+        return None  # the full run decides; nothing is written (a failed run leaves reports/ as it was)
+    cache.save()
+    return latest["version"]
+
+
+def remember(reports: Path, inputs: dict[str, str]) -> None:
+    """After a publish: the loaders' digests of single-file inputs go into the cache, so that the
+    next unchanged run does not read them again (folders are cached at their first quick check)."""
+    cache = DigestCache(reports)
+    for name, digest in inputs.items():
+        path = Path(name)
+        if path.is_file():
+            st = path.stat()
+            cache.entries[str(path.resolve())] = [st.st_size, st.st_mtime_ns, digest]
+            cache.changed = True
+    cache.save()

@@ -1,130 +1,115 @@
-"""Loaders: every data contract from CSV, Parquet or Excel, mapped through params and validated.
+"""Loaders: every data contract from any registered format, mapped through params and validated.
 
 :func:`load_cycle` is the one entry point the runner and the notebooks use: it reads every
-source named in ``params/xmo.yaml``, maps columns, validates with pandera, cross-checks the
-contracts against each other, redacts free text, and raises one
-:class:`~xmo_analysis.exceptions.InputError` listing every problem in every file.
+source named in ``params/xmo.yaml`` with the reader its ``format`` names
+(:mod:`xmo_analysis.readers`), applies the params every format shares (columns, missing values,
+choices, dates, filters, generated ids, cycles: :mod:`xmo_analysis.readers.mapping`), validates
+with pandera, cross-checks the contracts against each other, redacts free text, and raises one
+:class:`~xmo_analysis.validation.DataError` listing every problem in every file.
+
+What loading did to each source (rows read, rows each filter removed, cells declared missing,
+encoding and layout detected) is in ``CycleData.reports`` (one
+:class:`~xmo_analysis.readers.base.LoadReport` per contract, ``str()`` gives the summary) and
+is logged at INFO level on the ``xmo_analysis.loaders`` logger.
 """
 from __future__ import annotations
 
-import hashlib
-import re
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pyarrow.dataset as pds
 
 from .exceptions import InputError, Problem
-from .exports import PARSERS, read_export, read_limesurvey, read_qualtrics, read_surveymonkey
-from .params import Params, load_params
+from .exports import read_limesurvey, read_qualtrics, read_surveymonkey
+from .params import CONTRACTS, Params, load_params
 from .privacy import redact_series
+from .readers import LoadReport, guess_format, reader_for
+from .readers.mapping import prepare
+from .readers.tables import sha256_path
 from .telemetry import check as check_telemetry
 from .telemetry import summarise as summarise_telemetry
-from .validation import ROW, validate
+from .validation import ROW, DataError, name_columns, validate
 
-FORMATS = ("csv", "parquet", "excel", "sql")
+log = logging.getLogger(__name__)
 
 
-def read_sql(source: dict, name: str) -> pd.DataFrame:
-    """Read a contract from a database through SQLAlchemy (``format: sql`` in params).
+def _label(project: Path, name: str, source: dict) -> tuple[str, Path | None]:
+    if source.get("path"):
+        path = project / source["path"]
+        return str(path), path
+    return f"sources.{name} ({source.get('format', '?')})", None
 
-    ``url_env`` names the environment variable that holds the connection URL (so no password
-    sits in a committed file); ``url`` may hold a URL without secrets (e.g. a SQLite file).
-    ``query`` (a SELECT) or ``table`` says what to read. Row numbers are 1-based record numbers.
+
+def read_source(project: str | Path, name: str, source: dict, params: Params):
+    """Read, map and validate one source: ``(frame, report, problems, sha256)``.
+
+    ``frame`` is None when the source could not be read at all; otherwise it carries ``_row``
+    and is validated as far as its problems allow.
     """
-    import os
-
-    import sqlalchemy as sa
-    label = f"sources.{name} (sql)"
-    url = os.environ.get(source["url_env"]) if source.get("url_env") else source.get("url")
-    if not url:
-        where = f"environment variable {source['url_env']}" if source.get("url_env") else "`url`"
-        raise InputError(Problem(file=label, rule=f"no connection URL: set {where}"))
-    if not (source.get("query") or source.get("table")):
-        raise InputError(Problem(file=label, rule="give a `query` or a `table` to read"))
+    project = Path(project)
+    label, path = _label(project, name, source)
     try:
-        engine = sa.create_engine(url)
-        with engine.connect() as conn:
-            if source.get("query"):
-                frame = pd.read_sql_query(sa.text(source["query"]), conn)
-            else:
-                frame = pd.read_sql_table(source["table"], conn, schema=source.get("schema"))
-        engine.dispose()
-    except Exception as exc:  # drivers raise their own error types
-        safe = sa.engine.make_url(url).render_as_string(hide_password=True) if "://" in str(url) else "?"
-        raise InputError(Problem(file=label, rule=f"cannot read from {safe}: {exc}".splitlines()[0])) from exc
-    if source.get("columns"):
-        frame = frame.rename(columns={src: dst for dst, src in source["columns"].items()})
-    frame.insert(0, ROW, np.arange(1, len(frame) + 1))
-    return frame
+        fmt = source.get("format") or (guess_format(path) if path else None)
+        reader = reader_for(fmt, label, name)
+        if reader.needs_path:
+            if path is None:
+                raise InputError(Problem(file=label, column="path", rule=f"format {fmt!r} needs a `path`"))
+            if not path.exists():
+                raise InputError(Problem(file=label, rule="file is missing"))
+        raw = reader.read(source, path, label)
+    except InputError as exc:
+        return None, None, exc.problems, None
+    if raw.frame.empty:
+        return None, None, [Problem(file=label, rule="has a header but no data rows")], raw.sha256
+    prep = prepare(name, raw, reader, source, params)
+    if prep.frame.empty and not prep.problems:
+        removed = "; ".join(f"{n:,} {why}" for why, n in prep.report.removed.items() if n) or "none"
+        return None, prep.report, [Problem(file=label, rule=f"no rows are left after the filters of params "
+                                           f"(removed: {removed})")], raw.sha256
+    frame, found = validate(name, prep.frame, params, label, columns=prep.columns, skip=prep.skip,
+                            reported=prep.reported, dated=prep.dated)
+    return frame, prep.report, name_columns(prep.problems, prep.columns) + found, raw.sha256
+
+
+def load_source(project: str | Path, name: str, params: Params | None = None,
+                source: dict | None = None) -> tuple[pd.DataFrame, LoadReport]:
+    """One contract's validated frame (without ``_row``) and its :class:`LoadReport`.
+
+    ``source`` defaults to ``params.settings["sources"][name]``. Raises :class:`DataError`
+    with every problem of the source. Free text is redacted, as in :func:`load_cycle`.
+    """
+    project = Path(project)
+    params = params or load_params(project / "params")
+    source = source if source is not None else params.settings["sources"][name]
+    frame, report, problems, _ = read_source(project, name, source, params)
+    if problems:
+        raise DataError(problems, title=f"{len(problems)} problem(s) in sources.{name}")
+    for item in params.text_items if name == "responses" else []:
+        if item.id in frame:
+            frame[item.id] = redact_series(frame[item.id])
+    return frame.drop(columns=ROW).reset_index(drop=True), report
 
 
 def read_table(path: str | Path, fmt: str | None = None, *, columns: dict[str, str] | None = None,
-               sheet: str | int = 0, header_row: int = 0, delimiter: str = ",", encoding: str = "utf-8-sig",
+               sheet: str | int = 0, header_row: int = 0, delimiter: str = ",", encoding: str | None = None,
                decimal: str = ".") -> pd.DataFrame:
-    """Read one table and rename its columns to the contract's names.
+    """Read one plain table (csv, excel, parquet) and rename its columns to the contract's names.
 
-    Parameters
-    ----------
-    path : a CSV file, a Parquet file or hive-partitioned Parquet folder, or an Excel workbook.
-    fmt : ``csv``, ``parquet`` or ``excel``; guessed from the suffix when None.
-    columns : contract column -> file column (params ``sources.<contract>.columns``).
-    sheet, header_row : Excel sheet and the 0-based row that holds the headers.
-    delimiter, encoding, decimal : CSV layout (``;`` separators, ``latin-1``, decimal commas).
-
-    The result has a ``_row`` column: the row number a person sees in the file (CSV: the line,
-    counting the header as line 1; Excel: the spreadsheet row; Parquet: 1-based record number).
+    ``encoding`` is detected when None. The result has a ``_row`` column: the row number a
+    person sees in the file (CSV: the record, counting the header as row 1; Excel: the
+    spreadsheet row; Parquet: the 1-based record number).
     """
     path = Path(path)
-    fmt = fmt or {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}.get(
-        path.suffix.lower(), "parquet" if path.is_dir() else None)
-    if fmt not in FORMATS:
-        raise InputError(Problem(file=str(path), rule=f"format must be one of {list(FORMATS)}; not {fmt!r}"))
+    fmt = fmt or guess_format(path)
+    reader = reader_for(fmt, str(path))
     if not path.exists():
         raise InputError(Problem(file=str(path), rule="file is missing"))
-    try:
-        if fmt == "csv":
-            # Everything as text first: the schema coerces and reports values it cannot read.
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=delimiter,
-                                encoding=encoding, skipinitialspace=True)
-            first = 2
-        elif fmt == "excel":
-            frame = pd.read_excel(path, sheet_name=sheet, header=header_row, dtype=object)
-            first = header_row + 2
-        else:
-            table = pds.dataset(path, format="parquet", partitioning="hive").to_table()
-            frame = table.to_pandas()
-            first = 1
-    except InputError:
-        raise
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(file=str(path), rule=f"is not {encoding} text (byte {exc.start}); set "
-                                 "`encoding` for this source in params/xmo.yaml, e.g. latin-1 or cp1252")) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(Problem(file=str(path), rule="is empty (no header row)")) from exc
-    except Exception as exc:  # pandas/pyarrow raise many types for unreadable files
-        raise InputError(Problem(file=str(path), rule=f"cannot be read as {fmt}: {exc}".splitlines()[0])) from exc
-    if fmt == "csv" and frame.shape[1] == 1 and delimiter not in ";\t|":
-        head = str(frame.columns[0])
-        for other in (";", "\t", "|"):
-            if other in head:
-                raise InputError(Problem(file=str(path), row=1, rule=f"has one column whose header contains "
-                                         f"{other!r}: the file looks {other!r}-separated; set `delimiter` for this "
-                                         "source in params/xmo.yaml"))
-    if fmt == "csv" and decimal != ".":
-        # Decimal commas: turn "0,8" into "0.8" in cells that are numbers, so the schema can read them.
-        number = r"^-?\d+" + re.escape(decimal) + r"\d+$"
-        for col in frame.columns:
-            cells = frame[col]
-            hit = cells.str.match(number, na=False)
-            if hit.any():
-                frame.loc[hit, col] = cells[hit].str.replace(decimal, ".", regex=False)
+    source = {"sheet": sheet, "header_row": header_row, "delimiter": delimiter, "encoding": encoding,
+              "decimal": decimal}
+    frame = reader.read(source, path, str(path)).frame
     if columns:
-        inverse = {src: dst for dst, src in columns.items()}
-        frame = frame.rename(columns=inverse)
-    frame.insert(0, ROW, np.arange(first, first + len(frame)))
+        frame = frame.rename(columns={src: dst for dst, src in columns.items()})
     return frame
 
 
@@ -141,6 +126,7 @@ class CycleData:
     backlog: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input read
     telemetry_summary: dict | None = None  # cycle -> AggregatedTelemetry when `aggregate: true`
+    reports: dict[str, LoadReport] = field(default_factory=dict)  # contract -> what loading it did
 
     def current(self, name: str) -> pd.DataFrame:
         """The rows of ``name`` (responses, tickets, telemetry) for this cycle only."""
@@ -157,20 +143,6 @@ class CycleData:
         return cache[(name, cycle)]
 
 
-def sha256_path(path: Path) -> str:
-    """sha256 of a file, or of a folder's files (relative names and contents, in sorted order)."""
-    h = hashlib.sha256()
-    if path.is_dir():
-        for f in sorted(p for p in path.rglob("*") if p.is_file()):
-            h.update(str(f.relative_to(path)).encode())
-            h.update(hashlib.sha256(f.read_bytes()).digest())
-    else:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
-
 def _cycle_of(stamps: pd.Series, params: Params, cycles: list[str]) -> pd.Series:
     out = pd.Series(pd.NA, index=stamps.index, dtype="object")
     for cid in cycles:
@@ -183,7 +155,7 @@ def _cycle_of(stamps: pd.Series, params: Params, cycles: list[str]) -> pd.Series
 def load_cycle(project: str | Path, cycle: str, params: Params | None = None) -> CycleData:
     """Load, validate and cross-check every contract for ``cycle`` (and the cycles before it).
 
-    Raises :class:`InputError` listing every problem found in every file; nothing is returned
+    Raises :class:`DataError` listing every problem found in every file; nothing is returned
     half-valid.
     """
     project = Path(project)
@@ -193,63 +165,40 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
-    for name in ("responses", "tickets", "telemetry", "population", "backlog"):
+    reports: dict[str, LoadReport] = {}
+    labels: dict[str, str] = {}
+    for name in CONTRACTS:
         src = params.settings["sources"][name]
-        if src.get("format") == "sql":
-            try:
-                raw = read_sql(src, name)
-            except InputError as exc:
-                problems += exc.problems
-                continue
-            label = f"sources.{name} (sql)"
-            files[label] = hashlib.sha256(raw.drop(columns=ROW).to_csv(index=False).encode()).hexdigest()
-            frame, found = validate(name, raw, params, label)
-            problems += found
-            frames[name] = frame
-            continue
-        path = project / src["path"]
+        labels[name], path = _label(project, name, src)
         if name == "telemetry" and src.get("aggregate"):
             # Large T-data: checked and aggregated inside DuckDB, never loaded row by row.
-            if not path.exists():
-                problems.append(Problem(file=str(path), rule="file is missing"))
+            if path is None or not path.exists():
+                problems.append(Problem(file=labels[name], rule="file is missing"))
                 continue
             problems += check_telemetry(path, params)
             files[str(path)] = sha256_path(path)
             frames[name] = None
             continue
-        try:
-            if src.get("format") in PARSERS:
-                if name != "responses":
-                    raise InputError(Problem(file=str(path), rule=f"format {src.get('format')!r} is for responses only"))
-                raw = read_export(path, src["format"], params, src.get("mapping") or {})
-            else:
-                raw = read_table(path, src.get("format"), columns=src.get("columns") or None,
-                                 sheet=src.get("sheet", 0), header_row=int(src.get("header_row", 0)),
-                                 delimiter=src.get("delimiter", ","), encoding=src.get("encoding", "utf-8-sig"),
-                                 decimal=str(src.get("decimal", ".")))
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        files[str(path)] = sha256_path(path)
-        if raw.empty:
-            problems.append(Problem(file=str(path), rule="has a header but no data rows"))
-            continue
-        frame, found = validate(name, raw, params, str(path))
+        frame, report, found, digest = read_source(project, name, src, params)
         problems += found
-        frames[name] = frame
+        if digest:
+            files[labels[name]] = digest
+        if report is not None:
+            reports[name] = report
+        if frame is not None:
+            frames[name] = frame
     if "responses" in frames and "population" in frames:
-        labels = {k: (str(project / v["path"]) if v.get("format") != "sql" else f"sources.{k} (sql)")
-                  for k, v in params.settings["sources"].items() if k in frames}
         problems += _cross_checks(frames, params, cycles, labels)
     if problems:
-        raise InputError(problems, title=f"{len(problems)} problem(s) in the input data for {cycle}")
-    responses = frames["responses"]
-    responses = responses[responses["cycle"].isin(cycles)].reset_index(drop=True)
+        raise DataError(problems, title=f"{len(problems)} problem(s) in the input data for {cycle}")
+    responses = _keep(frames["responses"], frames["responses"]["cycle"].isin(cycles), reports.get("responses"),
+                      f"in cycles after {cycle}")
     if "comment" in responses:
         responses["comment"] = redact_series(responses["comment"])
     tickets = frames["tickets"]
     tickets["cycle"] = _cycle_of(tickets["opened_at"], params, cycles)
-    tickets = tickets[tickets["cycle"].notna()].reset_index(drop=True)
+    tickets = _keep(tickets, tickets["cycle"].notna(), reports.get("tickets"),
+                    f"opened outside the cycles {cycles[0]} to {cycle}")
     tickets["resolution_hours"] = (tickets["resolved_at"] - tickets["opened_at"]).dt.total_seconds() / 3600
     telemetry, summary = frames["telemetry"], None
     if telemetry is None:
@@ -259,22 +208,34 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
         telemetry = pd.DataFrame({ROW: [], "date": [], "device_id": [], "user_id": [], "cycle": []})
     else:
         telemetry["cycle"] = _cycle_of(telemetry["date"], params, cycles)
-        telemetry = telemetry[telemetry["cycle"].notna()].reset_index(drop=True)
+        telemetry = _keep(telemetry, telemetry["cycle"].notna(), reports.get("telemetry"),
+                          f"dated outside the cycles {cycles[0]} to {cycle}")
+    for report in reports.values():
+        log.info("%s", report)
     return CycleData(params, cycle, responses.drop(columns=ROW), tickets.drop(columns=ROW),
                      telemetry.drop(columns=ROW), frames["population"].drop(columns=ROW),
-                     frames["backlog"].drop(columns=ROW), files, summary)
+                     frames["backlog"].drop(columns=ROW), files, summary, reports)
+
+
+def _keep(frame: pd.DataFrame, keep: pd.Series, report: LoadReport | None, reason: str) -> pd.DataFrame:
+    """The rows of ``frame`` in ``keep``, the others counted in the source's report."""
+    keep = keep.fillna(False).astype(bool).to_numpy()
+    if report is not None and (~keep).any():
+        report.remove(reason, int((~keep).sum()))
+        report.rows_kept = int(keep.sum())
+    return frame[keep].reset_index(drop=True)
 
 
 def _cross_checks(frames, params: Params, cycles: list[str], files: dict[str, str]) -> list[Problem]:
     """Rules that span rows or contracts: responses inside their cycle, segments in the population."""
     out: list[Problem] = []
     r = frames["responses"]
-    stamped = pd.api.types.is_datetime64_any_dtype(r["submitted_at"])
+    stamped = "submitted_at" in r and pd.api.types.is_datetime64_any_dtype(r["submitted_at"])
     for cid in sorted(set(r["cycle"]) & set(params.cycles)) if stamped else []:
         c = params.cycles[cid]
         rows = r[(r["cycle"] == cid) & ((r["submitted_at"] < pd.Timestamp(c.start))
                                         | (r["submitted_at"] >= pd.Timestamp(c.end) + pd.Timedelta(days=1)))]
-        for row, stamp in zip(rows[ROW].head(200), rows["submitted_at"].head(200)):
+        for row, stamp in zip(rows[ROW], rows["submitted_at"]):
             out.append(Problem(file=files["responses"], row=int(row), column="submitted_at",
                                value=str(stamp), rule=f"outside cycle {cid} ({c.start} to {c.end})"))
     pop = frames["population"]
@@ -300,5 +261,5 @@ def _cross_checks(frames, params: Params, cycles: list[str], files: dict[str, st
     return out
 
 
-__all__ = ["read_table", "load_cycle", "CycleData", "sha256_path", "read_qualtrics", "read_surveymonkey",
-           "read_limesurvey"]
+__all__ = ["read_table", "read_source", "load_source", "load_cycle", "CycleData", "sha256_path", "read_qualtrics",
+           "read_surveymonkey", "read_limesurvey"]

@@ -34,7 +34,7 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from . import __version__, publish
 from .exceptions import ConfigError, ExecutionError, Problem
 from .loaders import load_cycle
-from .fingerprints import fingerprint, quick_check
+from .fingerprints import fingerprint, quick_check, remember
 from .params import check_cycle_id, load_params
 from .render import choose, render, renderer_version
 
@@ -283,6 +283,7 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
                                 if p.is_file() and p.name != publish.STAGING_PID),
             }
             number, target = publish.publish(staging, reports, cycle, manifest)
+            remember(reports, data.files)
             return RunResult("published", cycle, number, target, time.perf_counter() - t0)
         finally:
             if staging.exists():
