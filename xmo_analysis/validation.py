@@ -60,14 +60,17 @@ def responses_schema(params: Params, dated: bool = True) -> pa.DataFrameSchema:
 
 
 def tickets_schema(params: Params) -> pa.DataFrameSchema:
+    # Segment columns are optional on tickets: an O indicator is cut by a segment only when the
+    # ticketing tool knows it (otherwise the organisation's value is used, or it is unknown).
+    segments = {seg: _text(nullable=True, required=False) for seg in params.segments}
     return pa.DataFrameSchema({
+        **segments,
         "ticket_id": _text(unique=True),
         "opened_at": pa.Column("datetime64[ns]", coerce=True),
         "resolved_at": pa.Column("datetime64[ns]", nullable=True, coerce=True),
         # pandas' nullable boolean: a blank stays missing instead of becoming True or False
         "sla_met": pa.Column("boolean", nullable=True, coerce=True),
         "reopened": pa.Column("boolean", nullable=True, coerce=True),
-        "channel": _text(), "department": _text(), "location": _text(),
     }, checks=[pa.Check(lambda d: d["resolved_at"].isna() | d["opened_at"].isna() | (d["resolved_at"] >= d["opened_at"]),
                         error="resolved_at must not be before opened_at")],
         name="tickets")

@@ -247,7 +247,7 @@ def _missing_by_column(p: Prepared, spec: dict, label: str) -> None:
 def _blank_segments(p: Prepared, spec, contract: str, params, label: str) -> None:
     if spec is None:
         return
-    segments = {"responses": params.segments, "tickets": ["channel", "department", "location"],
+    segments = {"responses": params.segments, "tickets": params.segments,
                 "telemetry": params.segments}.get(contract, [])
     wanted = {s: spec for s in segments if s in p.frame} if isinstance(spec, str) else dict(spec)
     for column, text in wanted.items():
