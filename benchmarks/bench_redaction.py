@@ -19,7 +19,7 @@ TAILS = ["", "", " Waited 40 minutes.", " Ticket INC0012345 still open.", " Than
 
 def import_seconds() -> tuple[float, float]:
     """Seconds to import the module in a fresh interpreter, and to load the name lexicons after."""
-    code = ("import time; t = time.perf_counter(); import xmo_analysis.redaction as r; "
+    code = ("import time; t = time.perf_counter(); import xmo_analysis.privacy.redaction as r; "
             "t1 = time.perf_counter(); r.find_pii('Thanks to Priya'); t2 = time.perf_counter(); "
             "print(t1 - t, t2 - t1)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -35,9 +35,9 @@ def corpus(n: int) -> list[str]:
 
 def main(n: int = 100_000) -> None:
     imp, lex = import_seconds()
-    print(f"import xmo_analysis.redaction     {imp * 1000:8.0f} ms (fresh interpreter, includes pandas)")
+    print(f"import xmo_analysis.privacy.redaction     {imp * 1000:8.0f} ms (fresh interpreter, includes pandas)")
     print(f"first call (name lexicons load)   {lex * 1000:8.0f} ms")
-    from xmo_analysis.redaction import find_pii, redact
+    from xmo_analysis.privacy.redaction import find_pii, redact
 
     comments = corpus(n)
     find_pii("warm-up, Priya")

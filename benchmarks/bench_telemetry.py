@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/bench_telemetry.py [millions ...]   (default: 10 50)
 Writes a synthetic dataset per size under a temporary folder (partitioned by cycle), then
-times xmo_analysis.telemetry.aggregate by department and prints rows/s and the peak resident
+times xmo_analysis.sources.telemetry.aggregate by department and prints rows/s and the peak resident
 memory of the process (ru_maxrss), which should stay flat as rows grow.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from xmo_analysis.params import load_params
-from xmo_analysis.telemetry import aggregate
+from xmo_analysis.core.params import load_params
+from xmo_analysis.sources.telemetry import aggregate
 
 ROOT = Path(__file__).resolve().parents[1]
 CYCLES = {"2026-Q1": ("2026-01-01", 90), "2026-Q2": ("2026-04-01", 91), "2026-Q3": ("2026-07-01", 92),

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from xmo_analysis.demo import generate
+from xmo_analysis.pipeline.demo import generate
 
 REPO = Path(__file__).resolve().parents[1]
 

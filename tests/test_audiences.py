@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from xmo_analysis.exceptions import ExecutionError
+from xmo_analysis.core.exceptions import ExecutionError
 from xmo_analysis.missions.audience import slugs
-from xmo_analysis.publish import versions
-from xmo_analysis.runner import run_cycle
+from xmo_analysis.pipeline.publish import versions
+from xmo_analysis.pipeline.runner import run_cycle
 
 from conftest import make_project
 
@@ -90,8 +90,8 @@ def test_parallel_and_serial_runs_publish_the_same_results(runs):
 
 
 def test_unchanged_rerun_is_answered_from_the_fingerprint_cache(runs, monkeypatch):
-    import xmo_analysis.runner as runner
-    from xmo_analysis.fingerprints import quick_check
+    import xmo_analysis.pipeline.runner as runner
+    from xmo_analysis.pipeline.fingerprints import quick_check
     project, _, serial, *_ = runs
 
     def no_load(*args, **kwargs):

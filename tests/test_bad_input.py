@@ -15,8 +15,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from xmo_analysis.cli import app
-from xmo_analysis.loaders import load_cycle, sha256_path
+from xmo_analysis.pipeline.cli import app
+from xmo_analysis.sources.loaders import load_cycle, sha256_path
 
 runner = CliRunner()
 D = "data/demo"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from xmo_analysis.loaders import load_cycle, load_source
-from xmo_analysis.validation import DataError, parse_flags
-from xmo_analysis.xla import metric_value
+from xmo_analysis.sources.loaders import load_cycle, load_source
+from xmo_analysis.sources.validation import DataError, parse_flags
+from xmo_analysis.domain.xla import metric_value
 
 FLAGS = ["sla_met", "reopened"]
 

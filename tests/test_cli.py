@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from xmo_analysis.cli import app
+from xmo_analysis.pipeline.cli import app
 
 runner = CliRunner()
 

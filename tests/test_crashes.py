@@ -78,7 +78,7 @@ def test_second_run_times_out_on_the_lock_with_exit_3(demo_project, tmp_path):
 def _publisher(reports: str, i: int) -> int:
     from pathlib import Path as P
 
-    from xmo_analysis import publish
+    from xmo_analysis.pipeline import publish
     reports_path = P(reports)
     with publish.lock(reports_path, timeout=60):
         staging = publish.new_staging(reports_path, "2026-Q4")

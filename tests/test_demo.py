@@ -5,8 +5,8 @@ import hashlib
 
 import pandas as pd
 
-from xmo_analysis.demo import generate
-from xmo_analysis.loaders import load_cycle, sha256_path
+from xmo_analysis.pipeline.demo import generate
+from xmo_analysis.sources.loaders import load_cycle, sha256_path
 from xmo_analysis.privacy import redact
 
 

@@ -8,11 +8,11 @@ import pytest
 import yaml
 
 from conftest import REPO
-from xmo_analysis.demo import QUALTRICS_MAPPING, generate
-from xmo_analysis.exceptions import InputError
-from xmo_analysis.exports import parse_qualtrics, parse_surveymonkey
-from xmo_analysis.loaders import load_cycle, read_limesurvey, read_qualtrics, read_surveymonkey
-from xmo_analysis.params import load_params
+from xmo_analysis.pipeline.demo import QUALTRICS_MAPPING, generate
+from xmo_analysis.core.exceptions import InputError
+from xmo_analysis.sources.exports import parse_qualtrics, parse_surveymonkey
+from xmo_analysis.sources.loaders import load_cycle, read_limesurvey, read_qualtrics, read_surveymonkey
+from xmo_analysis.core.params import load_params
 
 FIX = Path(__file__).parent / "fixtures" / "exports"
 CSAT = {"Very dissatisfied": 1, "Dissatisfied": 2, "Neither satisfied nor dissatisfied": 3, "Satisfied": 4,
@@ -152,7 +152,7 @@ def _same(frame: pd.DataFrame, base: pd.DataFrame, name: str, skip: tuple = ()) 
 
 def test_limesurvey_german_full_text_resaved_by_excel(params):
     """cp1252, semicolons, dd.mm.yyyy dates and German headings: detected or declared, same frame."""
-    from xmo_analysis.exports import read_export
+    from xmo_analysis.sources.exports import read_export
     frame = read_export(FIX / "limesurvey_text_de.csv", "limesurvey", params, LIME_GERMAN)
     report = frame.attrs["load_report"]
     assert (report.encoding, report.delimiter, report.layout) == ("cp1252", ";", "full question text headings")
@@ -163,7 +163,7 @@ def test_limesurvey_german_full_text_resaved_by_excel(params):
 
 
 def test_limesurvey_r_data_file_na_is_missing(params):
-    from xmo_analysis.exports import read_export
+    from xmo_analysis.sources.exports import read_export
     frame = read_export(FIX / "survey_123456_R_data_file.csv", "limesurvey", params, LIME_R)
     report = frame.attrs["load_report"]
     assert report.layout == "R data file (NA is missing)"
@@ -191,7 +191,7 @@ def test_qualtrics_resaved_by_excel_one_header_row(params, tmp_path):
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows([header] + body)
     (tmp_path / "resaved.csv").write_bytes(out.getvalue().encode("cp1252"))
-    from xmo_analysis.exports import read_export
+    from xmo_analysis.sources.exports import read_export
     frame = read_export(tmp_path / "resaved.csv", "qualtrics", params, {**QUALTRICS, "date_format": "%m/%d/%Y %H:%M"})
     report = frame.attrs["load_report"]
     assert (report.layout, report.encoding) == ("one header row (re-saved export)", "cp1252")
@@ -209,7 +209,7 @@ def test_exports_as_workbooks(params, tmp_path):
     pd.DataFrame([rows[0], rows[1]] + rows[3:]).to_excel(tmp_path / "qualtrics.xlsx", header=False, index=False)
     sm = list(csv.reader(io.StringIO((FIX / "surveymonkey.csv").read_text(encoding="utf-8-sig"), newline="")))
     pd.DataFrame(sm).to_excel(tmp_path / "surveymonkey.xlsx", header=False, index=False)
-    from xmo_analysis.exports import read_export
+    from xmo_analysis.sources.exports import read_export
     q = read_export(tmp_path / "qualtrics.xlsx", "qualtrics", params, QUALTRICS)
     assert q.attrs["load_report"].layout == "two header rows (no ImportId row)"
     s = read_export(tmp_path / "surveymonkey.xlsx", "surveymonkey", params, SURVEYMONKEY)
@@ -219,7 +219,7 @@ def test_exports_as_workbooks(params, tmp_path):
 
 
 def test_layout_can_be_forced_and_an_unknown_one_is_an_error(params):
-    from xmo_analysis.exports import read_export
+    from xmo_analysis.sources.exports import read_export
     forced = read_export(FIX / "qualtrics.csv", "qualtrics", params, QUALTRICS, layout="current")
     assert forced.attrs["load_report"].layout == "current (3 header rows)"
     with pytest.raises(InputError, match="`layout` for qualtrics must be one of"):
@@ -227,7 +227,7 @@ def test_layout_can_be_forced_and_an_unknown_one_is_an_error(params):
 
 
 def test_options_on_the_source_or_in_mapping_agree(params):
-    from xmo_analysis.exports import read_export
+    from xmo_analysis.sources.exports import read_export
     legacy = read_export(FIX / "qualtrics.csv", "qualtrics", params, QUALTRICS)
     flat = {k: v for k, v in QUALTRICS.items() if k not in ("response_id", "submitted_at", "respondent_id")}
     flat["columns"] = {**QUALTRICS["columns"], "respondent_id": "ExternalReference"}  # ids: the tool's defaults

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from xmo_analysis import stats
 from xmo_analysis.missions import findings, manage
-from xmo_analysis.backlog import prioritise, rice, wsjf
-from xmo_analysis.loaders import load_cycle
-from xmo_analysis.text import distinctive_terms, examples, sentiment, themes
+from xmo_analysis.domain.backlog import prioritise, rice, wsjf
+from xmo_analysis.sources.loaders import load_cycle
+from xmo_analysis.domain.text import distinctive_terms, examples, sentiment, themes
 
 REF = Path(__file__).parent / "reference"
 

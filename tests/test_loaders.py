@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from xmo_analysis.exceptions import ConfigError, InputError
-from xmo_analysis.loaders import load_cycle, read_table
-from xmo_analysis.params import load_params
+from xmo_analysis.core.exceptions import ConfigError, InputError
+from xmo_analysis.sources.loaders import load_cycle, read_table
+from xmo_analysis.core.params import load_params
 
 
 def _edit_csv(path: Path, edits: dict[tuple[int, str], str]) -> None:
@@ -144,8 +144,8 @@ def test_unknown_cycle(demo_project):
 
 
 # ---------------------------------------------------------------- params every format shares
-from xmo_analysis.loaders import load_source  # noqa: E402
-from xmo_analysis.validation import DataError  # noqa: E402
+from xmo_analysis.sources.loaders import load_source  # noqa: E402
+from xmo_analysis.sources.validation import DataError  # noqa: E402
 
 
 def _responses(project: Path) -> pd.DataFrame:
@@ -251,9 +251,9 @@ def test_unknown_source_option_is_an_error_naming_the_nearest(project):
 def test_readers_are_one_registry_declared_in_schema():
     import inspect as pyinspect
 
-    from xmo_analysis import loaders, readers
-    from xmo_analysis.readers import mapping
-    from xmo_analysis.schema import SOURCE_OPTIONS
+    from xmo_analysis.sources import loaders, readers
+    from xmo_analysis.sources.readers import mapping
+    from xmo_analysis.core.schema import SOURCE_OPTIONS
     assert set(readers.READERS) == set(SOURCE_OPTIONS)
     for module in (loaders, mapping, readers):
         assert "format ==" not in pyinspect.getsource(module) and "fmt ==" not in pyinspect.getsource(module)

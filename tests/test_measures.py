@@ -7,9 +7,9 @@ import pytest
 
 from xmo_analysis import stats
 from xmo_analysis.missions import measures
-from xmo_analysis.loaders import load_cycle
-from xmo_analysis.params import load_params
-from xmo_analysis.xla import attainment, cycle_weights, metric_value, x_points, xla_scores
+from xmo_analysis.sources.loaders import load_cycle
+from xmo_analysis.core.params import load_params
+from xmo_analysis.domain.xla import attainment, cycle_weights, metric_value, x_points, xla_scores
 
 from conftest import REPO
 

@@ -108,7 +108,7 @@ def test_no_visible_group_under_threshold_and_no_single_hidden_group(sizes, k):
 
 @pytest.fixture(scope="module")
 def small_data(demo_project):
-    from xmo_analysis.loaders import load_cycle
+    from xmo_analysis.sources.loaders import load_cycle
     return load_cycle(demo_project, "2026-Q4")
 
 
@@ -118,9 +118,9 @@ def test_random_segmentations_never_show_a_small_group(small_data, sizes):
     """Random channel splits of the cycle's respondents: no output shows a group under the
     threshold, and never exactly one group is hidden (it could be recovered from the total)."""
     from xmo_analysis.missions import findings
-    from xmo_analysis.text import comments_frame
-    from xmo_analysis.text import examples
-    from xmo_analysis.xla import xla_scores
+    from xmo_analysis.domain.text import comments_frame
+    from xmo_analysis.domain.text import examples
+    from xmo_analysis.domain.xla import xla_scores
 
     data = small_data
     responses = data.responses.copy()

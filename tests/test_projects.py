@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from xmo_analysis.runner import run_cycle
+from xmo_analysis.pipeline.runner import run_cycle
 
 from conftest import make_project
 

@@ -15,10 +15,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from xmo_analysis.cli import app
-from xmo_analysis.exceptions import InputError
-from xmo_analysis.loaders import load_source, read_source
-from xmo_analysis.params import load_params
+from xmo_analysis.pipeline.cli import app
+from xmo_analysis.core.exceptions import InputError
+from xmo_analysis.sources.loaders import load_source, read_source
+from xmo_analysis.core.params import load_params
 from xmo_analysis.privacy import redact_series
 
 REAL = Path(__file__).parent / "fixtures" / "real"

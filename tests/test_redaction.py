@@ -15,8 +15,8 @@ import pytest
 
 from xmo_analysis.privacy import redact as privacy_redact
 from xmo_analysis.privacy import redact_series
-from xmo_analysis.redaction import find_pii, redact
-from xmo_analysis.redaction_eval import evaluate, format_table, load
+from xmo_analysis.privacy.redaction import find_pii, redact
+from xmo_analysis.privacy.redaction_eval import evaluate, format_table, load
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEV = FIXTURES / "redaction_dev" / "dev.jsonl"
@@ -170,7 +170,7 @@ def test_privacy_entry_points_are_the_redaction_ones():
 
 
 def test_import_does_not_load_the_name_lists():
-    code = "import sys, xmo_analysis.redaction; print('faker' in sys.modules)"
+    code = "import sys, xmo_analysis.privacy.redaction; print('faker' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"  # Faker's ~60 locale modules load on the first comment only
 

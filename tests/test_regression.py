@@ -14,8 +14,8 @@ import pytest
 from scipy import stats as sps
 
 from xmo_analysis import stats
-from xmo_analysis.comparisons import compare_segments, segment_vs_rest
-from xmo_analysis.regression import benjamini_hochberg, control_limits, did, trend
+from xmo_analysis.stats.comparisons import compare_segments, segment_vs_rest
+from xmo_analysis.stats.regression import benjamini_hochberg, control_limits, did, trend
 
 REF = Path(__file__).parent / "reference"
 MARGINS = {"loc": {"L": 300, "M": 250, "S": 450}, "dep": {"A": 200, "B": 300, "C": 250, "D": 250}}

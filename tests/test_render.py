@@ -9,8 +9,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from pypdf import PdfReader
 
-from xmo_analysis.exceptions import ConfigError, RenderError
-from xmo_analysis.render import choose, html_page, render, render_quarto
+from xmo_analysis.core.exceptions import ConfigError, RenderError
+from xmo_analysis.pipeline.render import choose, html_page, render, render_quarto
 
 @pytest.fixture
 def executed(tmp_path) -> Path:

@@ -10,10 +10,10 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from xmo_analysis.exceptions import ConfigError, ExecutionError, InputError
-from xmo_analysis.loaders import sha256_path
-from xmo_analysis.params import load_params
-from xmo_analysis.runner import run_cycle
+from xmo_analysis.core.exceptions import ConfigError, ExecutionError, InputError
+from xmo_analysis.sources.loaders import sha256_path
+from xmo_analysis.core.params import load_params
+from xmo_analysis.pipeline.runner import run_cycle
 
 from conftest import REPO
 

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from xmo_analysis.exceptions import InputError
-from xmo_analysis.loaders import load_cycle
+from xmo_analysis.core.exceptions import InputError
+from xmo_analysis.sources.loaders import load_cycle
 
 
 def _point_at_sql(project: Path, url_env: str, **extra) -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from xmo_analysis.loaders import load_cycle
-from xmo_analysis.telemetry import aggregate
-from xmo_analysis.xla import metric_value
+from xmo_analysis.sources.loaders import load_cycle
+from xmo_analysis.sources.telemetry import aggregate
+from xmo_analysis.domain.xla import metric_value
 
 
 def test_duckdb_aggregation_matches_pandas(demo_project):

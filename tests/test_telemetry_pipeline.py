@@ -6,10 +6,10 @@ import pytest
 import yaml
 
 from xmo_analysis.missions import findings, measures
-from xmo_analysis.context import respondent_context, segment_context
-from xmo_analysis.exceptions import InputError
-from xmo_analysis.loaders import load_cycle
-from xmo_analysis.xla import indicator_table, xla_scores
+from xmo_analysis.domain.context import respondent_context, segment_context
+from xmo_analysis.core.exceptions import InputError
+from xmo_analysis.sources.loaders import load_cycle
+from xmo_analysis.domain.xla import indicator_table, xla_scores
 
 
 def _aggregate(project, **extra):

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from xmo_analysis.missions import measures
-from xmo_analysis.loaders import load_cycle
-from xmo_analysis.xla import attainment, metric_value, x_points, xla_scores
+from xmo_analysis.sources.loaders import load_cycle
+from xmo_analysis.domain.xla import attainment, metric_value, x_points, xla_scores
 
 
 def _xla_with_o(params):

@@ -3,7 +3,7 @@
 ``notebooks/audience.ipynb`` is run once per group of each audience of params (``audiences:``
 in ``xmo.yaml``) whose respondents reach the audience's ``min_respondents``; a smaller group
 gets no report and is listed only as "fewer than N responses", never with its count. Every
-section returns one :class:`~xmo_analysis.display.Section`. The numbers are those of the
+section returns one :class:`~xmo_analysis.present.display.Section`. The numbers are those of the
 organisation-wide reports (the same XLA scoring, design and suppression boundary), cut to
 the group.
 """
@@ -15,15 +15,15 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .. import plots
-from ..backlog import prioritise
-from ..display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_signed, label
-from ..loaders import CycleData
-from ..params import Audience
-from ..text import comments_frame, examples
-from ..vocabulary import AT_RISK, MISSED
-from ..xla import x_points, xla_scores
-from .common import Heading, missing_note
+from xmo_analysis.present import plots
+from xmo_analysis.domain.backlog import prioritise
+from xmo_analysis.present.display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_signed, label
+from xmo_analysis.sources.loaders import CycleData
+from xmo_analysis.core.params import Audience
+from xmo_analysis.domain.text import comments_frame, examples
+from xmo_analysis.core.vocabulary import AT_RISK, MISSED
+from xmo_analysis.domain.xla import x_points, xla_scores
+from xmo_analysis.missions.common import Heading, missing_note
 
 
 # ---------------------------------------------------------------- who gets a report

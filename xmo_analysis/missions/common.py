@@ -9,7 +9,7 @@ import html
 
 import pandas as pd
 
-from ..loaders import CycleData
+from xmo_analysis.sources.loaders import CycleData
 
 
 def title(data: CycleData, mission: str) -> "Heading":
@@ -51,8 +51,8 @@ def missing_note(scores: pd.DataFrame) -> str:
 def open_cycle(project_dir, cycle: str | None = None) -> CycleData:
     """Load and validate a cycle for a notebook: ``cycle`` None means the latest cycle of params
     (by start date), so a notebook opened by hand in JupyterLab runs on any project."""
-    from ..loaders import load_cycle
-    from ..params import load_params
+    from xmo_analysis.sources.loaders import load_cycle
+    from xmo_analysis.core.params import load_params
     from pathlib import Path
     if cycle is None:
         params = load_params(Path(project_dir) / "params")

@@ -1,7 +1,7 @@
 """Mission 2 — interpret and action findings: gaps, segments, context, drivers, comments, conclusions.
 
 Computations return DataFrames (tested); ``*_section`` functions return one
-:class:`~xmo_analysis.display.Section` each, so that each notebook cell is one call. Segments,
+:class:`~xmo_analysis.present.display.Section` each, so that each notebook cell is one call. Segments,
 constructs, the outcome item and the driver candidates come from params (``segments`` and
 ``analysis`` in ``xmo.yaml``, the instrument, the metric catalogue), never from this code.
 """
@@ -10,16 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import plots, results
-from ..context import linked_columns, own_column, respondent_context, segment_context, short_label, outcome_label
-from ..display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed, label
-from ..drivers import drivers
-from ..loaders import CycleData
-from ..suppression import hidden_groups
-from ..text import comments_frame, distinctive_terms, examples, theme_table
-from ..vocabulary import AT_RISK, MET, MISSED
-from ..xla import cycle_design, cycle_points, xla_scores
-from .common import missing_note
+from xmo_analysis.present import plots
+from xmo_analysis.present import results
+from xmo_analysis.domain.context import linked_columns, own_column, respondent_context, segment_context, short_label, outcome_label
+from xmo_analysis.present.display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed, label
+from xmo_analysis.stats.drivers import drivers
+from xmo_analysis.sources.loaders import CycleData
+from xmo_analysis.privacy.suppression import hidden_groups
+from xmo_analysis.domain.text import comments_frame, distinctive_terms, examples, theme_table
+from xmo_analysis.core.vocabulary import AT_RISK, MET, MISSED
+from xmo_analysis.domain.xla import cycle_design, cycle_points, xla_scores
+from xmo_analysis.missions.common import missing_note
 
 
 # ---------------------------------------------------------------- drivers
@@ -27,7 +28,7 @@ def driver_variables(params) -> dict[str, str]:
     """Driver column -> reader's label, from params' ``analysis.drivers`` (constructs and metrics).
 
     A construct ``c`` is the column ``x_c`` (its 0-100 points); a metric is the respondent's own
-    value ``own_<column>`` (:func:`~xmo_analysis.context.respondent_context`), or ``log_own_<column>``
+    value ``own_<column>`` (:func:`~xmo_analysis.domain.context.respondent_context`), or ``log_own_<column>``
     when the metric is listed in ``analysis.log_drivers``.
     """
     a = params.analysis
@@ -302,7 +303,7 @@ def comments_section(data: CycleData, n: int = 4) -> Section:
 
 
 def save_results(data: CycleData, output_dir) -> Text:
-    """Mission 2's key results as results-findings.json (schema: :mod:`xmo_analysis.results`)."""
+    """Mission 2's key results as results-findings.json (schema: :mod:`xmo_analysis.present.results`)."""
     drv = driver_table(data)
     cols = ["segment", "n", "score", "status", "diff", "p_value", "p_adjusted", "suppressed"]
     segs = {x: {by: results.records(segment_gaps(data, x, by)[cols]) for by in data.params.segments}

@@ -1,23 +1,24 @@
 """Mission 3 — manage experience: scorecard, summary, trends, initiative outcomes, backlog, openness.
 
 Computations return DataFrames (tested); ``*_section`` functions return one
-:class:`~xmo_analysis.display.Section` each, so that each notebook cell is one call.
+:class:`~xmo_analysis.present.display.Section` each, so that each notebook cell is one call.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .. import plots, results
-from ..backlog import prioritise
-from ..comparisons import compare
-from ..display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed, label
-from ..loaders import CycleData
-from ..regression import control_limits, did, trend as ols_trend
-from ..suppression import suppress_rows
-from ..text import comments_frame, examples
-from ..vocabulary import AT_RISK, MET, MISSED
-from ..xla import cycle_design, cycle_points, xla_scores, xla_trend
+from xmo_analysis.present import plots
+from xmo_analysis.present import results
+from xmo_analysis.domain.backlog import prioritise
+from xmo_analysis.stats.comparisons import compare
+from xmo_analysis.present.display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed, label
+from xmo_analysis.sources.loaders import CycleData
+from xmo_analysis.stats.regression import control_limits, did, trend as ols_trend
+from xmo_analysis.privacy.suppression import suppress_rows
+from xmo_analysis.domain.text import comments_frame, examples
+from xmo_analysis.core.vocabulary import AT_RISK, MET, MISSED
+from xmo_analysis.domain.xla import cycle_design, cycle_points, xla_scores, xla_trend
 
 
 def points(data: CycleData, xla_id: str, cycle: str) -> pd.DataFrame:
@@ -30,7 +31,7 @@ def points(data: CycleData, xla_id: str, cycle: str) -> pd.DataFrame:
 def change(data: CycleData, xla_id: str, cycle: str, previous: str):
     """An XLA's change from ``previous`` to ``cycle`` with its test: two independent samples
     (Welch t unweighted; z on the linearised SEs when weighted). The one definition used by the
-    scorecard and the trends; which cycle is previous is :meth:`~xmo_analysis.params.Params.previous_cycle`."""
+    scorecard and the trends; which cycle is previous is :meth:`~xmo_analysis.core.params.Params.previous_cycle`."""
     return cycle_design(data, cycle).compare(cycle_points(data, xla_id, cycle), cycle_design(data, previous),
                                              cycle_points(data, xla_id, previous), conf=data.params.policy.confidence)
 
@@ -55,7 +56,7 @@ def trend_table(data: CycleData) -> pd.DataFrame:
 
 def slope(data: CycleData, xla_id: str) -> dict:
     """OLS slope of the per-response XLA variable on the cycle index with its CI
-    (:func:`~xmo_analysis.regression.trend`: HC1 SEs, t quantiles)."""
+    (:func:`~xmo_analysis.stats.regression.trend`: HC1 SEs, t quantiles)."""
     cycles = data.params.cycles_up_to(data.cycle)
     frame = pd.concat([points(data, xla_id, c).assign(t=k) for k, c in enumerate(cycles)], ignore_index=True)
     fit = ols_trend(frame["points"], frame["t"], conf=data.params.policy.confidence)
@@ -78,7 +79,7 @@ def initiative_effects(data: CycleData) -> pd.DataFrame:
     (the cycle it falls in is left out). Before/after: Welch t on the per-response XLA variable.
     Where the item's ``scope`` names segments (e.g. locations) and others were untouched:
     OLS ``points ~ treated * after`` with HC1 standard errors and t quantiles
-    (:func:`~xmo_analysis.regression.did`); the interaction is the effect.
+    (:func:`~xmo_analysis.stats.regression.did`); the interaction is the effect.
     """
     rows = []
     cycles = {c: data.params.cycles[c] for c in data.params.cycles_up_to(data.cycle)}
@@ -215,7 +216,7 @@ def openness_section(data: CycleData) -> Section:
 
 
 def save_results(data: CycleData, output_dir) -> Text:
-    """Mission 3's key results as results-manage.json (schema: :mod:`xmo_analysis.results`)."""
+    """Mission 3's key results as results-manage.json (schema: :mod:`xmo_analysis.present.results`)."""
     card = scorecard_frame(data)
     trend = trend_table(data)
     lift = data.params.policy.backlog_lift

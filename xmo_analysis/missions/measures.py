@@ -7,18 +7,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import plots, results
-from ..display import Cards, Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, label
-from ..loaders import CycleData
-from ..metric_sources import RowSource, metric_source
-from ..params import Params
-from ..reliability import cronbach_alpha
-from ..scores import SCORE_TYPES, likert_score
-from ..suppression import suppress_rows
-from ..validity import margin_of_error, representativeness
-from ..vocabulary import RELIABLE, UNRELIABLE
-from ..design import Design
-from ..xla import cycle_design, cycle_weights, indicator_table, x_points, xla_scores
+from xmo_analysis.present import plots
+from xmo_analysis.present import results
+from xmo_analysis.present.display import Cards, Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, label
+from xmo_analysis.sources.loaders import CycleData
+from xmo_analysis.sources.metric_sources import RowSource, metric_source
+from xmo_analysis.core.params import Params
+from xmo_analysis.stats.reliability import cronbach_alpha
+from xmo_analysis.stats.scores import SCORE_TYPES, likert_score
+from xmo_analysis.privacy.suppression import suppress_rows
+from xmo_analysis.stats.validity import margin_of_error, representativeness
+from xmo_analysis.core.vocabulary import RELIABLE, UNRELIABLE
+from xmo_analysis.stats.design import Design
+from xmo_analysis.domain.xla import cycle_design, cycle_weights, indicator_table, x_points, xla_scores
 
 
 # ---------------------------------------------------------------- computations
@@ -95,7 +96,7 @@ def x_scores(design: Design, params: Params) -> pd.DataFrame:
 def xla_composition(data: CycleData) -> pd.DataFrame:
     """How each XLA score is built: every indicator's 0-100 score, weight and contribution.
 
-    The contributions sum exactly to the XLA score of :func:`~xmo_analysis.xla.xla_scores`: an
+    The contributions sum exactly to the XLA score of :func:`~xmo_analysis.domain.xla.xla_scores`: an
     X indicator contributes the (weighted) mean over responses of its share of each response's
     composite, ``W_x w_i x_ij / sum(w answered by j)``, divided by the weights with data
     (``W_x + sum(w_ot)``). An indicator with no data is *unknown* (score NaN, no contribution);
@@ -297,7 +298,7 @@ __all__ = ["item_statistics", "straight_lining", "reliability", "x_scores", "xla
 
 
 def save_results(data: CycleData, output_dir) -> Text:
-    """Mission 1's key results as results-measures.json (schema: :mod:`xmo_analysis.results`)."""
+    """Mission 1's key results as results-measures.json (schema: :mod:`xmo_analysis.present.results`)."""
     resp = data.current("responses").reset_index(drop=True)
     N = int(data.population["headcount"].sum()) if has_population(data) else None
     reps = {}

@@ -1,0 +1,1 @@
+"""The core layer of xmo_analysis (see the package docstring)."""

@@ -1,0 +1,543 @@
+"""Params: the XMO's configuration (YAML under ``params/``), loaded safely and checked whole.
+
+Files: ``xmo.yaml`` (settings, segments, privacy, sources), ``instrument.yaml`` (survey items),
+``metrics.yaml`` (O/T metric catalogue), ``ambitions.yaml`` (XLAs) and ``cycles/<cycle>.yaml``.
+Every problem in every file is gathered before one :class:`ConfigError` is raised.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from xmo_analysis.core.exceptions import ConfigError, Problem
+from xmo_analysis.core.vocabulary import EXPERIENCE_TYPES, ITEM_TYPES, SCORE_SCALES as ITEM_SCALES, Policy, policy_of
+from xmo_analysis.core.schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
+
+CYCLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+AGGREGATIONS = {"mean", "median", "p90", "rate"}
+CONTRACTS = ("responses", "tickets", "telemetry", "population", "backlog")
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    type: str
+    text: str
+    scale: tuple[int, int] | None = None
+    construct: str | None = None
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    source: str
+    column: str
+    aggregation: str
+    direction: str
+    target: float
+    unit: str = ""
+    label: str = ""
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    kind: str  # x, o or t
+    ref: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class XLA:
+    id: str
+    name: str
+    experience_type: str
+    target: float
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class Cycle:
+    id: str
+    start: dt.date
+    end: dt.date
+    previous: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class Mission:
+    """One notebook of the cycle: ``id`` (also the report's file stem), its notebook under
+    ``notebooks/`` and the title readers see (portal, report heading, PDF running title)."""
+
+    id: str
+    notebook: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Readers who get a report on their own group: every level of ``column`` (a segment) with at
+    least ``min_respondents`` respondents in the cycle gets one, from ``notebook`` (default
+    ``audience.ipynb``) run with the parameters ``audience`` and ``group``."""
+
+    id: str
+    column: str
+    min_respondents: int
+    title: str
+    notebook: str = "audience.ipynb"
+
+
+# The three missions of the XMO, used when params list none.
+DEFAULT_MISSIONS = (Mission("1_measures", "1_measures.ipynb", "Managing experience measures"),
+                    Mission("2_findings", "2_findings.ipynb", "Interpret and action findings"),
+                    Mission("3_manage", "3_manage.ipynb", "Manage experience"))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What mission 2 analyses (``analysis:`` in ``xmo.yaml``; defaults from the instrument).
+
+    outcome : the overall-experience item whose drivers are sought (default: the first item of
+        type happiness, nps, csat or ces, in that order).
+    drivers : candidate drivers: construct names and O/T metric ids (default: every construct
+        and every O/T metric that is not a rate).
+    log_drivers : metric ids entered as their logarithm (skewed durations).
+    breakdowns : segment columns compared with the rest of the organisation (default: the
+        population segments, else the first two segments).
+    context_by : the segment column of the X-O-T context table (default: the first breakdown).
+    openness_by : the segment column of compliments and complaints (default: the first segment
+        that is not a breakdown, else the first breakdown).
+    """
+
+    outcome: str | None
+    drivers: tuple[str, ...]
+    log_drivers: tuple[str, ...]
+    breakdowns: tuple[str, ...]
+    context_by: str | None
+    openness_by: str | None
+
+
+@dataclass
+class Params:
+    """Everything under ``params/``, checked. ``files`` maps each YAML file read to its sha256."""
+
+    root: Path
+    settings: dict[str, Any]
+    items: dict[str, Item]
+    metrics: dict[str, Metric]
+    xlas: dict[str, XLA]
+    cycles: dict[str, Cycle]
+    files: dict[str, str] = field(default_factory=dict)
+    text: dict[str, Any] = field(default_factory=dict)  # text.yaml: lexicon, themes, thresholds
+    instrument_labels: dict[str, str] = field(default_factory=dict)  # construct -> label
+
+    @property
+    def segments(self) -> list[str]:
+        return list(self.settings.get("segments", []))
+
+    @property
+    def population_segments(self) -> list[str]:
+        return list(self.settings.get("population_segments", []))
+
+    @property
+    def missions(self) -> tuple[Mission, ...]:
+        """The notebooks a cycle runs, in order (``missions:`` in ``xmo.yaml``; checked at load)."""
+        raw = self.settings.get("missions")
+        if not raw:
+            return DEFAULT_MISSIONS
+        return tuple(Mission(str(m["id"]), str(m.get("notebook") or f"{m['id']}.ipynb"), str(m.get("title") or m["id"]))
+                     for m in raw)
+
+    @property
+    def audiences(self) -> tuple[Audience, ...]:
+        """The audience reports of a cycle (``audiences:`` in ``xmo.yaml``; none by default)."""
+        raw = self.settings.get("audiences") or {}
+        return tuple(Audience(str(aid), str(a.get("column", aid)),
+                              int(a.get("min_respondents", max(10, self.min_group_size))),
+                              str(a.get("title") or f"Report by {str(a.get('column', aid)).replace('_', ' ')}"),
+                              str(a.get("notebook") or "audience.ipynb"))
+                     for aid, a in raw.items())
+
+    def audience(self, audience_id: str) -> Audience:
+        for a in self.audiences:
+            if a.id == audience_id:
+                return a
+        raise ConfigError(Problem(file=str(self.root / "xmo.yaml"), column="audiences", value=audience_id,
+                                  rule=f"no such audience (known: {', '.join(a.id for a in self.audiences) or 'none'})"))
+
+    def mission(self, mission_id: str) -> Mission:
+        """One mission of the registry by id (a notebook's file stem)."""
+        for m in self.missions:
+            if m.id == mission_id:
+                return m
+        known = ", ".join(m.id for m in self.missions)
+        raise ConfigError(Problem(file=str(self.root / "xmo.yaml"), column="missions", value=mission_id,
+                                  rule=f"no such mission (known: {known})"))
+
+    @property
+    def analysis(self) -> Analysis:
+        """Mission 2's outcome, driver candidates and breakdowns (checked at load)."""
+        return _analysis(self.settings.get("analysis") or {}, self.items, self.metrics, self.segments,
+                         self.population_segments, self.constructs())
+
+    @property
+    def policy(self) -> Policy:
+        """Confidence and significance levels, alpha floor, backlog lift, sentiment cut-offs."""
+        return policy_of(self.settings, self.text)
+
+    @property
+    def min_group_size(self) -> int:
+        return int(self.settings.get("privacy", {}).get("min_group_size", 5))
+
+    @property
+    def min_comment_group(self) -> int:
+        return int(self.settings.get("privacy", {}).get("min_comment_group", 10))
+
+    @property
+    def scored_items(self) -> list[Item]:
+        return [i for i in self.items.values() if i.type != "text"]
+
+    @property
+    def text_items(self) -> list[Item]:
+        return [i for i in self.items.values() if i.type == "text"]
+
+    def construct_label(self, construct: str) -> str:
+        """What readers call a construct (``constructs:`` in ``instrument.yaml``, else its name)."""
+        return str(self.instrument_labels.get(construct) or construct.replace("_", " ").capitalize())
+
+    def constructs(self) -> dict[str, list[Item]]:
+        out: dict[str, list[Item]] = {}
+        for item in self.items.values():
+            if item.construct:
+                out.setdefault(item.construct, []).append(item)
+        return out
+
+    def cycle(self, cycle_id: str) -> Cycle:
+        check_cycle_id(cycle_id)
+        if cycle_id not in self.cycles:
+            known = ", ".join(sorted(self.cycles)) or "none"
+            raise ConfigError(Problem(file=str(self.root / "cycles"),
+                                      rule=f"no params for cycle '{cycle_id}' (known: {known})"))
+        return self.cycles[cycle_id]
+
+    def previous_cycle(self, cycle_id: str) -> str | None:
+        """The cycle a cycle is compared with: params' ``previous`` when it names a known cycle,
+        otherwise the cycle that starts last before it; None for the first cycle.
+        (One rule for the scorecard and the trends.)"""
+        own = self.cycle(cycle_id)
+        if own.previous and own.previous in self.cycles:
+            return own.previous
+        earlier = [c for c in self.cycles_up_to(cycle_id) if c != cycle_id]
+        return earlier[-1] if earlier else None
+
+    def cycles_up_to(self, cycle_id: str) -> list[str]:
+        """The cycle and every earlier one, oldest first (ordered by start date)."""
+        end = self.cycle(cycle_id).start
+        return [c.id for c in sorted(self.cycles.values(), key=lambda c: c.start) if c.start <= end]
+
+
+def check_cycle_id(cycle_id: str) -> str:
+    """Cycle ids become folder names: letters, digits, ``-`` and ``_`` only."""
+    if not isinstance(cycle_id, str) or not CYCLE_ID.match(cycle_id):
+        raise ConfigError(Problem(file="--cycle", value=cycle_id,
+                                  rule="a cycle id is 1-64 letters, digits, '-' or '_'"))
+    return cycle_id
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        # safe_load: params never instantiate Python objects (a !!python tag is an error).
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(file=str(path), rule="file is missing"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(Problem(file=str(path), rule=f"not valid YAML: {exc}".splitlines()[0]))
+    return None
+
+
+def _check_keys(path: Path, doc: Any, shape: Any, problems: list[Problem]) -> None:
+    for where, key, near in unknown_keys(doc, shape):
+        hint = f"; did you mean '{near}'?" if near else ""
+        problems.append(Problem(file=str(path), column=where, rule=f"unknown key '{key}'{hint}"))
+
+
+OUTCOME_TYPES = ("happiness", "nps", "csat", "ces")
+
+
+def _analysis(raw: dict, items: dict, metrics: dict, segments: list, population_segments: list,
+              constructs: dict) -> Analysis:
+    outcome = raw.get("outcome")
+    if outcome is None:
+        outcome = next((i.id for t in OUTCOME_TYPES for i in items.values() if i.type == t), None)
+    drivers = raw.get("drivers")
+    if drivers is None:
+        drivers = list(constructs) + [m for m, v in metrics.items() if v.aggregation != "rate"]
+    breakdowns = raw.get("breakdowns")
+    if breakdowns is None:
+        breakdowns = [s for s in population_segments if s in segments] or list(segments[:2])
+    context_by = raw.get("context_by") or (breakdowns[0] if breakdowns else None)
+    openness_by = raw.get("openness_by") or next((s for s in segments if s not in breakdowns), context_by)
+    return Analysis(outcome, tuple(drivers), tuple(raw.get("log_drivers") or ()), tuple(breakdowns), context_by,
+                    openness_by)
+
+
+def _check_audiences(path: Path, raw: Any, segments: list, min_group: int, problems: list[Problem]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        problems.append(Problem(file=str(path), column="audiences", rule="a mapping of audience id -> {column, ...}"))
+        return
+    for aid, a in raw.items():
+        a = a if isinstance(a, dict) else {}
+        col = a.get("column", aid)
+        if not CYCLE_ID.match(str(aid)):
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}", rule="an audience id is 1-64 letters, "
+                                    "digits, '-' or '_' (it names the reports' folder)"))
+        if col not in segments:
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}.column", value=col,
+                                    rule=f"not a segment column (segments: {', '.join(map(str, segments))})"))
+        m = a.get("min_respondents", max(10, min_group))
+        if not isinstance(m, int) or m < min_group:
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}.min_respondents", value=m,
+                                    rule=f"a whole number of at least privacy.min_group_size ({min_group})"))
+
+
+def _check_missions(path: Path, raw: Any, problems: list[Problem]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(file=str(path), column="missions", rule="a list of {id, notebook, title}"))
+        return
+    seen = set()
+    for n, m in enumerate(raw, start=1):
+        mid = m.get("id") if isinstance(m, dict) else None
+        if not (isinstance(mid, str) and CYCLE_ID.match(mid)) or mid in seen:
+            problems.append(Problem(file=str(path), column=f"missions[{n}].id", value=mid,
+                                    rule="a mission id is unique, 1-64 letters, digits, '-' or '_' (it names the report files)"))
+        seen.add(mid)
+        nb = m.get("notebook") if isinstance(m, dict) else None
+        if nb is not None and (not str(nb).endswith(".ipynb") or "/" in str(nb) or "\\" in str(nb)):
+            problems.append(Problem(file=str(path), column=f"missions[{n}].notebook", value=nb,
+                                    rule="a notebook file name under notebooks/, ending in .ipynb"))
+
+
+def _check_analysis(path: Path, settings: dict, items: dict, metrics: dict, constructs: set,
+                    problems: list[Problem]) -> None:
+    raw = settings.get("analysis") or {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(file=str(path), column="analysis", rule="must be a mapping"))
+        return
+    segments = list(settings.get("segments") or [])
+    out = raw.get("outcome")
+    if out is not None and (out not in items or items[out].type in ("text", "likert")):
+        problems.append(Problem(file=str(path), column="analysis.outcome", value=out,
+                                rule="the outcome is a scored item of the instrument (not a Likert item or text)"))
+    for key in ("drivers", "log_drivers"):
+        for ref in raw.get(key) or []:
+            if ref not in constructs and ref not in metrics:
+                problems.append(Problem(file=str(path), column=f"analysis.{key}", value=ref,
+                                        rule="a driver is a construct of the instrument or a metric of metrics.yaml"))
+    for key in ("breakdowns", "context_by", "openness_by"):
+        vals = raw.get(key)
+        for seg in ([vals] if isinstance(vals, str) else vals or []):
+            if seg not in segments:
+                problems.append(Problem(file=str(path), column=f"analysis.{key}", value=seg,
+                                        rule=f"not a segment column of xmo.yaml (segments: {', '.join(map(str, segments))})"))
+
+
+_POLICY_RANGES = {"confidence": (0.5, 0.9999), "significance": (1e-6, 0.5), "alpha_floor": (0.0, 1.0),
+                  "backlog_lift": (1.0, 100.0)}
+
+
+def _check_policy(path: Path, policy: Any, problems: list[Problem]) -> None:
+    for key, value in (policy or {}).items() if isinstance(policy, dict) else ():
+        lo, hi = _POLICY_RANGES.get(key, (None, None))
+        if lo is not None and not (isinstance(value, (int, float)) and lo <= value <= hi):
+            problems.append(Problem(file=str(path), column=f"policy.{key}", value=value,
+                                    rule=f"policy.{key} is a number from {lo} to {hi}"))
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def load_params(root: str | Path) -> Params:
+    """Load and check every params file under ``root``; raise :class:`ConfigError` listing all problems."""
+    root = Path(root)
+    problems: list[Problem] = []
+    files: dict[str, str] = {}
+    paths = [root / f for f in ("xmo.yaml", "instrument.yaml", "metrics.yaml", "ambitions.yaml")]
+    paths += sorted((root / "cycles").glob("*.yaml"))
+    docs: dict[Path, Any] = {}
+    for path in paths:
+        docs[path] = _read_yaml(path, problems)
+        if path.exists():
+            files[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for path, doc in docs.items():
+        shape = FILE_SHAPES.get(path.name) if path.parent == root else CYCLE_SHAPE
+        _check_keys(path, doc, shape, problems)
+    settings = docs.get(root / "xmo.yaml") or {}
+    items = _items(root / "instrument.yaml", docs.get(root / "instrument.yaml"), problems)
+    metrics = _metrics(root / "metrics.yaml", docs.get(root / "metrics.yaml"), problems)
+    constructs = {i.construct for i in items.values() if i.construct}
+    xlas = _xlas(root / "ambitions.yaml", docs.get(root / "ambitions.yaml"), items, constructs,
+                 metrics, problems)
+    cycles: dict[str, Cycle] = {}
+    for path in paths[4:]:
+        doc = docs[path] or {}
+        cid, start, end = doc.get("cycle", path.stem), _date(doc.get("start")), _date(doc.get("end"))
+        if not (isinstance(cid, str) and CYCLE_ID.match(cid)):
+            problems.append(Problem(file=str(path), column="cycle", value=cid,
+                                    rule="a cycle id is 1-64 letters, digits, '-' or '_'"))
+            continue
+        if start is None or end is None or end < start:
+            problems.append(Problem(file=str(path), column="start/end", value=(doc.get("start"), doc.get("end")),
+                                    rule="start and end must be ISO dates with start <= end"))
+            continue
+        cycles[cid] = Cycle(cid, start, end, doc.get("previous"), str(doc.get("title", f"Experience report {cid}")))
+    if not isinstance(settings, dict):
+        problems.append(Problem(file=str(root / "xmo.yaml"), rule="must be a mapping"))
+        settings = {}
+    for name in CONTRACTS:
+        if name not in (settings.get("sources") or {}):
+            problems.append(Problem(file=str(root / "xmo.yaml"), column=f"sources.{name}",
+                                    rule="every contract needs a source"))
+    _check_policy(root / "xmo.yaml", settings.get("policy") if isinstance(settings, dict) else None, problems)
+    if isinstance(settings, dict):
+        _check_missions(root / "xmo.yaml", settings.get("missions"), problems)
+        _check_audiences(root / "xmo.yaml", settings.get("audiences"), list(settings.get("segments") or []),
+                         int((settings.get("privacy") or {}).get("min_group_size", 5)), problems)
+        _check_analysis(root / "xmo.yaml", settings, items, metrics, constructs, problems)
+    text: dict[str, Any] = {}
+    if (root / "text.yaml").exists():
+        text = _read_yaml(root / "text.yaml", problems) or {}
+        _check_keys(root / "text.yaml", text, FILE_SHAPES["text.yaml"], problems)
+        files[str(root / "text.yaml")] = hashlib.sha256((root / "text.yaml").read_bytes()).hexdigest()
+        for word, score in (text.get("lexicon") or {}).items():
+            if not isinstance(score, (int, float)) or not -4 <= score <= 4:
+                problems.append(Problem(file=str(root / "text.yaml"), column=f"lexicon.{word}", value=score,
+                                        rule="a lexicon score is a number from -4 to 4 (VADER's scale)"))
+        for theme, words in (text.get("themes") or {}).items():
+            if not isinstance(words, list) or not words:
+                problems.append(Problem(file=str(root / "text.yaml"), column=f"themes.{theme}", value=words,
+                                        rule="a theme lists one or more keywords"))
+    doc = docs.get(root / "instrument.yaml")
+    labels = dict((doc or {}).get("constructs") or {}) if isinstance(doc, dict) else {}
+    for c in sorted(set(labels) - constructs):
+        problems.append(Problem(file=str(root / "instrument.yaml"), column=f"constructs.{c}",
+                                rule="labels a construct that no item feeds"))
+    if problems:
+        raise ConfigError(problems, title=f"{len(problems)} problem(s) in params ({root})")
+    return Params(root, settings, items, metrics, xlas, cycles, files, text, labels)
+
+
+def _items(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Item]:
+    items: dict[str, Item] = {}
+    for n, raw in enumerate((doc or {}).get("items", []) if isinstance(doc, dict) else [], start=1):
+        iid, typ = raw.get("id"), raw.get("type")
+        if not iid or iid in items:
+            problems.append(Problem(file=str(path), row=n, column="id", value=iid, rule="item ids must be unique and non-empty"))
+            continue
+        if typ not in ITEM_TYPES:
+            problems.append(Problem(file=str(path), row=n, column="type", value=typ,
+                                    rule=f"type must be one of {sorted(ITEM_TYPES)}"))
+            continue
+        scale = raw.get("scale")
+        if typ == "likert":
+            if not (isinstance(scale, list) and len(scale) == 2 and all(isinstance(v, int) for v in scale) and scale[0] < scale[1]):
+                problems.append(Problem(file=str(path), row=n, column="scale", value=scale,
+                                        rule="a likert item needs scale [min, max] with integers min < max"))
+                continue
+            scale = tuple(scale)
+        else:
+            scale = ITEM_SCALES.get(typ)
+        items[iid] = Item(iid, typ, str(raw.get("text", iid)), scale, raw.get("construct"), bool(raw.get("reverse", False)))
+    if not items:
+        problems.append(Problem(file=str(path), rule="the instrument lists no items"))
+    return items
+
+
+def _metrics(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Metric]:
+    out: dict[str, Metric] = {}
+    for mid, raw in ((doc or {}).get("metrics", {}) if isinstance(doc, dict) else {}).items():
+        bad = []
+        if raw.get("source") not in ("tickets", "telemetry"):
+            bad.append(("source", raw.get("source"), "source must be 'tickets' or 'telemetry'"))
+        if raw.get("aggregation") not in AGGREGATIONS:
+            bad.append(("aggregation", raw.get("aggregation"), f"aggregation must be one of {sorted(AGGREGATIONS)}"))
+        if raw.get("direction") not in ("higher", "lower"):
+            bad.append(("direction", raw.get("direction"), "direction must be 'higher' or 'lower'"))
+        target = raw.get("target")
+        if not isinstance(target, (int, float)) or target <= 0:
+            bad.append(("target", target, "target must be a positive number"))
+        for column, value, rule in bad:
+            problems.append(Problem(file=str(path), column=f"metrics.{mid}.{column}", value=value, rule=rule))
+        if not bad:
+            out[mid] = Metric(mid, raw["source"], str(raw.get("column", mid)), raw["aggregation"],
+                              raw["direction"], float(target), str(raw.get("unit", "")), str(raw.get("label", mid)))
+    return out
+
+
+def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], metrics: dict[str, Metric],
+          problems: list[Problem]) -> dict[str, XLA]:
+    out: dict[str, XLA] = {}
+    for n, raw in enumerate((doc or {}).get("xlas", []) if isinstance(doc, dict) else [], start=1):
+        xid = raw.get("id")
+        where = f"xlas[{n}]"
+        ok = True
+        target = raw.get("target")
+        if not isinstance(target, (int, float)) or not 0 <= target <= 100:
+            problems.append(Problem(file=str(path), column=f"{where}.target", value=target,
+                                    rule="an XLA target is a score between 0 and 100"))
+            ok = False
+        if raw.get("experience_type") not in EXPERIENCE_TYPES:
+            problems.append(Problem(file=str(path), column=f"{where}.experience_type", value=raw.get("experience_type"),
+                                    rule=f"experience_type must be one of {', '.join(EXPERIENCE_TYPES)}"))
+            ok = False
+        indicators = []
+        for k, ind in enumerate(raw.get("indicators") or [], start=1):
+            kind, ref, weight = ind.get("kind"), ind.get("ref"), ind.get("weight")
+            if kind == "x":
+                known = ref in constructs or (ref in items and items[ref].type not in ("text", "likert"))
+            elif kind in ("o", "t"):
+                known = ref in metrics and metrics[ref].source == ("tickets" if kind == "o" else "telemetry")
+            else:
+                known = False
+            if not known:
+                problems.append(Problem(file=str(path), column=f"{where}.indicators[{k}].ref", value=ref,
+                                        rule=f"unknown {kind!s} indicator: an x indicator names a scored item or a construct, "
+                                             "an o/t indicator a tickets/telemetry metric of metrics.yaml"))
+                ok = False
+            if not isinstance(weight, (int, float)) or weight <= 0:
+                problems.append(Problem(file=str(path), column=f"{where}.indicators[{k}].weight", value=weight,
+                                        rule="a weight is a positive number"))
+                ok = False
+            else:
+                indicators.append(Indicator(kind, ref, float(weight)))
+        total = sum(i.weight for i in indicators)
+        if indicators and abs(total - 1) > 1e-9:
+            problems.append(Problem(file=str(path), column=f"{where}.indicators", value=round(total, 6),
+                                    rule=f"the weights of {xid} must sum to 1"))
+            ok = False
+        if not xid or xid in out:
+            problems.append(Problem(file=str(path), column=f"{where}.id", value=xid, rule="XLA ids must be unique and non-empty"))
+            ok = False
+        if ok:
+            out[xid] = XLA(xid, str(raw.get("name", xid)), raw["experience_type"], float(target), tuple(indicators))
+    return out

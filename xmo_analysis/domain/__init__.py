@@ -1,0 +1,1 @@
+"""The domain layer of xmo_analysis (see the package docstring)."""

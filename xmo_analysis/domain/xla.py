@@ -1,0 +1,224 @@
+"""XLA scoring: survey, operational and telemetry indicators combined into each ambition's score.
+
+Every indicator is put on 0-100:
+
+- **X** (survey): the per-response score of STATISTICS.md rescaled to 0-100 — NPS/happiness
+  ``(points + 100) / 2``, CSAT top-2-box ``x 100``, CES ``100 (x - 1) / 6``, a Likert construct
+  ``100 (mean - min) / (max - min)``.
+- **O** and **T** (operations, telemetry): attainment of the metric's target,
+  ``100 min(1, value / target)`` when higher is better, ``100 min(1, target / value)`` when lower is.
+
+The XLA score is ``sum(weight x indicator score)``. Its uncertainty comes from the survey part:
+each response's X indicators are combined into one per-response composite (weights renormalised
+over the indicators it answered), so the XLA score is the mean of
+``W_x * composite + sum(w_ot * attainment)`` over responses (O/T data are complete records,
+treated as known), and its CI, test and status follow from :func:`~xmo_analysis.stats.gaps.gap`.
+
+An O/T indicator with no data for a group (a segment the ticketing tool does not know, a metric
+absent for the whole organisation) is **unknown**, never zero: the XLA is scored from the
+indicators that exist, their weights renormalised to sum to 1, and the ``missing`` column names
+the indicators left out so that the report can say so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from xmo_analysis.stats.design import Design
+from xmo_analysis.core.params import Metric, Params
+from xmo_analysis.core.memo import memo
+from xmo_analysis.sources.metric_sources import metric_source, metric_value  # noqa: F401  (metric_value: public here too)
+from xmo_analysis.privacy.suppression import hidden_groups
+from xmo_analysis.stats.scores import SCORE_TYPES, likert_points
+from xmo_analysis.stats.weighting import rake
+
+
+def x_points(responses: pd.DataFrame, params: Params, ref: str) -> np.ndarray:
+    """Per-response 0-100 score of an X indicator (an item id or a construct name)."""
+    constructs = params.constructs()
+    if ref in constructs:
+        items = constructs[ref]
+        return likert_points(responses[[i.id for i in items]], items[0].scale,
+                             reverse=[i.id for i in items if i.reverse])
+    item = params.items[ref]
+    if item.type in SCORE_TYPES:
+        return SCORE_TYPES[item.type].points_0_100(responses[ref])
+    lo, hi = item.scale
+    return 100 * (responses[ref].to_numpy(dtype=float, na_value=np.nan) - lo) / (hi - lo)
+
+
+def attainment(value: float, metric: Metric) -> float:
+    """0-100 attainment of the metric's target (100 = target met or beaten)."""
+    if np.isnan(value):
+        return float("nan")
+    if metric.higher_is_better:
+        return float(100 * min(1.0, value / metric.target))
+    return float(100 * min(1.0, metric.target / value)) if value > 0 else 100.0
+
+
+def indicator_table(data, params: Params, cycle: str | None = None) -> pd.DataFrame:
+    """Every O/T metric of the cycle: value, unit, target, direction and attainment."""
+    cycle = cycle or data.cycle
+    rows = []
+    for m in params.metrics.values():
+        value = metric_source(data, m.source, cycle).metric(m)
+        rows.append({"metric": m.id, "label": m.label, "source": m.source, "value": value, "unit": m.unit,
+                     "target": m.target, "better": m.direction, "attainment": attainment(value, m)})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class OTPart:
+    """The O/T indicators of one XLA for one group: ``part`` = sum of weight x attainment over
+    the indicators that have data, ``weight`` = the sum of their weights, ``detail`` = each
+    indicator's attainment (NaN when the group has no data for it: unknown, never zero)."""
+
+    part: float
+    weight: float
+    detail: dict[str, float]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(ref for ref, a in self.detail.items() if np.isnan(a))
+
+
+def ot_part(sources: dict, params: Params, xla,
+            segment: tuple[str, str] | None) -> OTPart:
+    """Attainment of each O/T indicator of ``xla`` for the organisation or one segment.
+
+    A source that carries the segment column is cut to the segment's rows; one that does not
+    gives the organisation's value. A metric with no rows (or only missing values) there is
+    unknown: it is left out of ``part`` and ``weight`` so that the XLA is scored from the
+    indicators that exist (see :func:`xla_points`).
+    """
+    part, weight, detail = 0.0, 0.0, {}
+    for ind in xla.indicators:
+        if ind.kind == "x":
+            continue
+        m = params.metrics[ind.ref]
+        a = attainment(sources[m.source].metric(m, segment), m)
+        detail[ind.ref] = a
+        if not np.isnan(a):
+            part += ind.weight * a
+            weight += ind.weight
+    return OTPart(part, weight, detail)
+
+
+def xla_points(responses: pd.DataFrame, params: Params, xla, ot: OTPart) -> np.ndarray:
+    """Per-response variable whose mean is the XLA score (see the module docstring).
+
+    ``(W_x * composite + sum(w_ot * attainment)) / (W_x + sum(w_ot))`` where the O/T sums run
+    over the indicators with data: when every indicator has data the denominator is 1 and this
+    is the plain weighted sum; a missing indicator's weight is spread over the others.
+    """
+    xs = [(ind.weight, x_points(responses, params, ind.ref)) for ind in xla.indicators if ind.kind == "x"]
+    w_x = sum(w for w, _ in xs)
+    if not xs:
+        return np.full(len(responses), ot.part / ot.weight if ot.weight > 0 else np.nan)
+    values = np.column_stack([v for _, v in xs])
+    weights = np.array([w for w, _ in xs])
+    answered = ~np.isnan(values)
+    wsum = (answered * weights).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        composite = np.where(wsum > 0, np.nansum(values * weights, axis=1) / wsum, np.nan)
+    return (w_x * composite + ot.part) / (w_x + ot.weight)
+
+
+SCORE_COLUMNS = ["xla", "name", "target", "n", "score", "se", "ci_low", "ci_high", "gap", "p_meets", "status",
+                 "weighted", "suppressed", "missing"]
+
+
+def cycle_weights(data, cycle: str | None = None):
+    """Raked weights of a cycle's respondents, or None when params ask for no weighting.
+
+    Params ``weighting: {method: rake, margins: [department, location]}`` rake the respondents
+    to the population frame's headcounts on each margin (cached per cycle on ``data``).
+    """
+    params = data.params
+    cycle = cycle or data.cycle
+    spec = params.settings.get("weighting") or {}
+    if spec.get("method", "none") != "rake":
+        return None
+    if data.population is None or len(data.population) == 0:
+        return None  # no frame to weight to (a customer survey): the reports say so
+
+    def compute():
+        resp = data.of_cycle("responses", cycle)
+        margins = {col: data.population.groupby(col)["headcount"].sum().to_dict() for col in spec.get("margins", [])}
+        return rake(resp.reset_index(drop=True), margins, key="response_id")
+    return memo(data, ("weights", cycle), compute)
+
+
+def cycle_design(data, cycle: str | None = None, weighted: bool = True) -> Design:
+    """The cycle's responses and their raked weights as one :class:`~xmo_analysis.stats.design.Design`
+    (unweighted when params ask for no weighting, or when ``weighted`` is False)."""
+    cycle = cycle or data.cycle
+    return memo(data, ("design", cycle, weighted), lambda: Design(
+        data.of_cycle("responses", cycle), cycle_weights(data, cycle) if weighted else None))
+
+
+def xla_scores(data, params: Params | None = None, cycle: str | None = None, by: str | None = None,
+               weighted: bool = True, min_n: int | None = None) -> pd.DataFrame:
+    """Score, CI, gap and status of every XLA for a cycle, overall or by one segment column.
+
+    With ``weighted`` (and params' ``weighting``), estimates use the cycle's raked weights with
+    calibration-aware SEs; segments are domain estimates. Segments with fewer than ``min_n``
+    respondents (default: params' minimum group size), and their complement when only one is
+    small, keep only their name and are flagged ``suppressed``. O/T indicators use the segment's
+    own tickets/telemetry when those carry the segment column, otherwise the organisation's.
+    """
+    cycle = cycle or data.cycle
+    if params is not None and params is not data.params:  # another configuration: not cached
+        return _xla_scores(data, params, cycle, by, weighted, min_n)
+    # report sections ask for the same table many times
+    return memo(data, ("xla_scores", cycle, by, weighted, min_n),
+                     lambda: _xla_scores(data, data.params, cycle, by, weighted, min_n)).copy()
+
+
+def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool, min_n: int | None) -> pd.DataFrame:
+    min_n = params.min_group_size if min_n is None else min_n
+    design = cycle_design(data, cycle, weighted)
+    resp = design.frame
+    levels = [None] if by is None else sorted(resp[by].dropna().unique(), key=str)
+    counts = pd.Series({lvl: int((resp[by] == lvl).sum()) if by else len(resp) for lvl in levels})
+    hidden = hidden_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
+    # The cycle's O/T rows, cut once: telemetry has over a million rows.
+    sources = {name: metric_source(data, name, cycle) for name in ("tickets", "telemetry")}
+    rows = []
+    for lvl in levels:
+        mask = np.ones(len(resp), dtype=bool) if by is None else (resp[by] == lvl).to_numpy()
+        for xla in params.xlas.values():
+            row = {"xla": xla.id, "name": xla.name, "target": xla.target, "n": int(counts[lvl])}
+            if by is not None:
+                row = {"segment": lvl, **row}
+            if hidden[lvl]:
+                rows.append({**row, "suppressed": True})
+                continue
+            ot = ot_part(sources, params, xla, None if by is None else (by, lvl))
+            points = xla_points(resp, params, xla, ot)
+            res = design.subset(mask).gap(points, xla.target, conf=params.policy.confidence)
+            rows.append({**row, "score": res.value, "se": res.estimate.se, "ci_low": res.estimate.ci_low,
+                         "ci_high": res.estimate.ci_high, "gap": res.gap, "p_meets": res.p_value,
+                         "status": res.status, "n": res.n, "weighted": design.weighted, "suppressed": False,
+                         "missing": ", ".join(ot.missing)})
+    columns = (["segment"] if by is not None else []) + SCORE_COLUMNS
+    return pd.DataFrame(rows, columns=columns)
+
+
+def cycle_points(data, xla_id: str, cycle: str | None = None) -> np.ndarray:
+    """The per-response XLA variable for a cycle's respondents, with the organisation's O/T part
+    (in the order of ``data.of_cycle("responses", cycle)``)."""
+    cycle = cycle or data.cycle
+    xla = data.params.xlas[xla_id]
+    sources = {n: metric_source(data, n, cycle) for n in ("tickets", "telemetry")}
+    ot = ot_part(sources, data.params, xla, None)
+    return xla_points(data.of_cycle("responses", cycle), data.params, xla, ot)
+
+
+def xla_trend(data, params: Params | None = None) -> pd.DataFrame:
+    """:func:`xla_scores` for every cycle up to the current one, oldest first, with a ``cycle`` column."""
+    params = params or data.params
+    frames = [xla_scores(data, params, cycle=c).assign(cycle=c) for c in params.cycles_up_to(data.cycle)]
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,1 @@
+"""The pipeline layer of xmo_analysis (see the package docstring)."""

@@ -1,0 +1,169 @@
+"""The ``xmo`` command line.
+
+Exit codes: 0 success or up to date; 2 invalid input or configuration; 1 failure while
+executing or rendering; 3 the reports folder is locked by another run for too long.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from xmo_analysis.core.exceptions import InputError, XmoError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="xmo-analysis: measure, interpret and act on experience, one cycle at a time.\n\n"
+                       "Exit codes: 0 success or up to date, 2 invalid input or configuration, "
+                       "1 failure while executing or rendering, 3 reports folder locked.")
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+PROJECT = typer.Option(Path("."), "--project", "-p", help="Project folder (holds params/, notebooks/, data/, reports/).")
+
+
+def _unexpected(exc: BaseException) -> None:
+    """A bug, not bad input: one line, and the traceback only when XMO_DEBUG is set."""
+    if os.environ.get("XMO_DEBUG"):
+        raise exc
+    err.print(f"error: unexpected {type(exc).__name__}: {exc} (set XMO_DEBUG=1 for the traceback; "
+              "please report it)", markup=False)
+    raise typer.Exit(1)
+
+
+def _fail(exc: XmoError) -> None:
+    if isinstance(exc, InputError):
+        err.print(f"error: {exc.render(limit=200)}", markup=False)
+    else:
+        err.print(f"error: {exc}", markup=False)
+    raise typer.Exit(exc.exit_code)
+
+
+@app.command()
+def demo(out_dir: Path = typer.Option(Path("data/demo"), "--out", help="Folder for the demo data."),
+         seed: int = typer.Option(20261122, help="Seed: the same seed and scale give identical files."),
+         scale: float = typer.Option(1.0, help="Size factor (1.0: ~3,000 responses and ~20,000 tickets per cycle)."),
+         qualtrics: bool = typer.Option(False, "--qualtrics", help="Also write the survey as a Qualtrics export "
+                                        "(qualtrics_export.csv); see params/examples/qualtrics-source.yaml.")):
+    """Generate the demo organisation's data for cycles 2026-Q1..2026-Q4.
+
+    Example: xmo demo --out data/demo --seed 7 --scale 0.1
+    """
+    from xmo_analysis.pipeline.demo import generate
+    try:
+        with err.status("Generating demo data"):
+            paths = generate(out_dir, seed=seed, scale=scale, qualtrics=qualtrics)
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2)
+    out.print(f"Demo data written to {out_dir} ({', '.join(sorted(paths))}).", markup=False)
+
+
+@app.command()
+def validate(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 2026-Q4."), project: Path = PROJECT):
+    """Load and validate params and every data source for a cycle; report all problems at once.
+
+    Example: xmo validate --cycle 2026-Q4
+    """
+    from xmo_analysis.sources.loaders import load_cycle
+    try:
+        with err.status(f"Validating {cycle}"):
+            data = load_cycle(project, cycle)
+    except XmoError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
+    out.print(f"{cycle}: valid — {len(data.current('responses')):,} responses, {len(data.current('tickets')):,} "
+              f"tickets, {len(data.current('telemetry')):,} telemetry rows.", markup=False)
+
+
+@app.command()
+def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 2026-Q4."), project: Path = PROJECT,
+        renderer: str = typer.Option("nbconvert", help="nbconvert (HTML) + WeasyPrint (PDF), quarto, or auto "
+                                                        "(quarto when it is on PATH)."),
+        force: bool = typer.Option(False, "--force", help="Publish a new version even if nothing changed."),
+        reports: Path = typer.Option(None, help="Reports folder (default: <project>/reports)."),
+        lock_timeout: float = typer.Option(600, help="Seconds to wait for another run's lock."),
+        cell_timeout: int = typer.Option(900, help="Seconds one notebook cell may run before the run fails."),
+        jobs: int = typer.Option(0, "--jobs", "-j", help="Notebooks executed and rendered at once (0: one per core).")):
+    """Run a reporting cycle: validate, execute the mission and audience notebooks, render HTML and PDF, publish.
+
+    Examples:
+      xmo run --cycle 2026-Q4
+      xmo run --cycle 2026-Q4 --renderer quarto --force
+      xmo run --cycle 2026-Q4 --jobs 1
+    """
+    try:
+        if not force:
+            # The scheduler's common case, answered without importing the analysis stack.
+            from xmo_analysis.pipeline.fingerprints import quick_check
+            from xmo_analysis.core.params import check_cycle_id
+            reports_dir = (reports or project.resolve() / "reports").resolve()
+            v = quick_check(project.resolve(), check_cycle_id(cycle), renderer, reports_dir)
+            if v is not None:
+                out.print(f"{cycle}: up to date (v{v}) — nothing changed since it was published.", markup=False)
+                return
+    except XmoError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
+    from xmo_analysis.pipeline.runner import run_cycle
+    try:
+        with err.status("Starting") as status:
+            result = run_cycle(project, cycle, renderer=renderer, force=force, reports=reports,
+                               lock_timeout=lock_timeout, cell_timeout=cell_timeout, jobs=jobs or None,
+                               progress=lambda m: (status.update(m), err.print(f"· {m}", markup=False)))
+    except XmoError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
+    if result.status == "up to date":
+        out.print(f"{cycle}: up to date (v{result.version}) — nothing changed since it was published.", markup=False)
+    else:
+        out.print(f"{cycle}: published v{result.version} in {result.seconds:.1f} s", markup=False)
+    out.print(f"Reports: {result.path}", markup=False)
+    out.print(f"Portal:  {result.path.parent.parent / 'index.html'}", markup=False)
+
+
+@app.command(name="list")
+def list_(project: Path = PROJECT, reports: Path = typer.Option(None, help="Reports folder (default: <project>/reports).")):
+    """List published cycles and versions.
+
+    Example: xmo list
+    """
+    from xmo_analysis.pipeline.publish import catalogue
+    rows = catalogue(reports or project / "reports")
+    if not rows:
+        out.print("No reports published yet.")
+        return
+    for r in rows:
+        out.print(f"{r['cycle']}  v{r['version']}  {r['published_at']}  {r['renderer']}  {r['path']}", markup=False)
+
+
+
+@app.command(name="inspect")
+def inspect_(file: Path = typer.Argument(..., help="An export or table to onboard (CSV, TSV, .xlsx)."),
+             contract: str = typer.Option(None, help="responses, tickets, telemetry, population or backlog "
+                                                     "(guessed from the columns when not given)."),
+             encoding: str = typer.Option(None, help="Read the file in this encoding (detected when not given)."),
+             sheet: str = typer.Option(None, help="Workbook sheet (name or 0-based number).")):
+    """Detect a file's tool, layout, encoding, delimiter and date format, profile its columns,
+    and print a draft `sources.<contract>` block and instrument skeleton to edit.
+
+    Examples:
+      xmo inspect data/survey/export.csv
+      xmo inspect data/tickets/incident_event_log.csv --contract tickets
+    """
+    from xmo_analysis.sources.inspect import inspect_file
+    if not file.exists():
+        err.print(f"error: {file}: file is missing", markup=False)
+        raise typer.Exit(2)
+    try:
+        found = inspect_file(file, encoding=encoding, contract=contract,
+                             sheet=int(sheet) if sheet is not None and sheet.isdigit() else sheet)
+    except XmoError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
+    out.print(str(found), markup=False)

@@ -1,0 +1,196 @@
+"""Publishing: versioned report folders, their manifests, the lock and the portal page.
+
+``reports/<cycle>/v<N>/`` is created by one ``os.rename`` of a fully written staging folder,
+under a file lock, so a version is either complete or absent; existing versions are never
+rewritten. ``reports/index.html`` is rewritten atomically (temporary file + ``os.replace``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from xmo_analysis.core.exceptions import LockTimeout
+
+VERSION_DIR = re.compile(r"^v(\d+)$")
+STAGING_PID = ".pid"
+
+
+def lock(reports: Path, timeout: float = 600) -> FileLock:
+    """The reports folder's lock; raise :class:`LockTimeout` when it cannot be had in time."""
+    reports.mkdir(parents=True, exist_ok=True)
+    fl = FileLock(str(reports / ".xmo.lock"), timeout=timeout)
+    try:
+        fl.acquire()
+    except Timeout as exc:
+        raise LockTimeout(f"another run holds {reports / '.xmo.lock'} for more than {timeout:.0f} s; "
+                          "try again when it has finished") from exc
+    return fl
+
+
+def new_staging(reports: Path, cycle: str) -> Path:
+    """A private folder next to the versions (same file system, so publishing is one rename)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{cycle}-", dir=reports))
+    (staging / STAGING_PID).write_text(str(os.getpid()), encoding="utf-8")
+    return staging
+
+
+def remove_stale_staging(reports: Path) -> list[Path]:
+    """Remove staging folders left by runs that died (their process no longer exists).
+
+    Called under the lock, so no live run of this folder can be using them.
+    """
+    removed = []
+    for folder in reports.glob(".staging-*"):
+        try:
+            pid = int((folder / STAGING_PID).read_text(encoding="utf-8"))
+            os.kill(pid, 0)
+            if pid != os.getpid():
+                continue  # a live process: leave it
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def checkpoint(name: str) -> None:
+    """Fault-injection point for the crash tests: pause here when XMO_PAUSE_AT names this step."""
+    if os.environ.get("XMO_PAUSE_AT") == name:
+        import time
+        time.sleep(float(os.environ.get("XMO_PAUSE_SECONDS", "30")))
+
+
+def versions(reports: Path, cycle: str) -> list[int]:
+    """Published version numbers of a cycle, ascending."""
+    folder = reports / cycle
+    if not folder.is_dir():
+        return []
+    return sorted(int(m.group(1)) for p in folder.iterdir() if p.is_dir() and (m := VERSION_DIR.match(p.name)))
+
+
+def latest_manifest(reports: Path, cycle: str) -> dict | None:
+    vs = versions(reports, cycle)
+    if not vs:
+        return None
+    try:
+        return json.loads((reports / cycle / f"v{vs[-1]}" / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def publish(staging: Path, reports: Path, cycle: str, manifest: dict) -> tuple[int, Path]:
+    """Move a complete staging folder to the next version of ``cycle``. Call under :func:`lock`."""
+    number = (versions(reports, cycle) or [0])[-1] + 1
+    manifest = {**manifest, "version": number, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    (staging / STAGING_PID).unlink(missing_ok=True)
+    write_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    target = reports / cycle / f"v{number}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(staging, target)  # atomic on one file system; fails rather than overwrite
+    write_portal(reports)
+    return number, target
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def catalogue(reports: Path) -> list[dict]:
+    """Every published version, newest cycle first: cycle, version, time, renderer, files."""
+    rows = []
+    if not reports.is_dir():
+        return rows
+    for cycle_dir in sorted((p for p in reports.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+                             and p.name != "failed"), key=lambda p: p.name, reverse=True):
+        for v in reversed(versions(reports, cycle_dir.name)):
+            folder = cycle_dir / f"v{v}"
+            try:
+                m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                m = {}
+            rows.append({"cycle": cycle_dir.name, "version": v, "path": folder,
+                         "published_at": m.get("published_at", ""), "renderer": m.get("renderer", {}).get("name", ""),
+                         "status": m.get("status", "unknown"),
+                         # titles come from the manifest (the params' mission registry at publish time)
+                         "titles": {x["id"]: x["title"] for x in m.get("missions", []) if isinstance(x, dict)},
+                         "missions": [x["id"] for x in m.get("missions", []) if isinstance(x, dict)]
+                         or sorted(p.stem for p in folder.glob("*.html")),
+                         "audiences": m.get("audiences") or {}})
+    return rows
+
+
+def write_portal(reports: Path) -> Path:
+    """Rewrite ``reports/index.html``: every cycle and version with links to its reports."""
+    e = html.escape
+    rows = []
+    for r in catalogue(reports):
+        links = " ".join(
+            f'<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.html">{e(r["titles"].get(m, m))}</a> '
+            f'(<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.pdf">PDF</a>)<br>' for m in r["missions"])
+        n_aud = sum(len(a.get("reports", [])) for a in r["audiences"].values())
+        if n_aud:
+            links += f'<span class="muted">and {n_aud} audience reports (below)</span>'
+        rows.append(f"<tr><td>{e(r['cycle'])}</td><td>v{r['version']}</td><td>{e(r['published_at'])}</td>"
+                    f"<td>{links}</td><td>{e(r['renderer'])}</td></tr>")
+    audience_html = []
+    seen_cycles = set()
+    for r in catalogue(reports):  # newest version of each cycle: its audience reports
+        if r["cycle"] in seen_cycles or not r["audiences"]:
+            continue
+        seen_cycles.add(r["cycle"])
+        base = f'{e(r["cycle"])}/v{r["version"]}'
+        for aid, a in r["audiences"].items():
+            xlas = sorted({x for rep in a.get("reports", []) for x in rep.get("statuses", {})})
+            head = "".join(f"<th>{e(x)}</th>" for x in xlas)
+            body = []
+            for rep in a.get("reports", []):
+                cells = "".join(f'<td><span class="badge st-{e(rep["statuses"].get(x, "").replace(" ", "-"))}">'
+                                f'{e(rep["statuses"].get(x, "—"))}</span></td>' for x in xlas)
+                body.append(f'<tr><td><a href="{base}/{e(rep["file"])}.html">{e(rep["group"])}</a> '
+                            f'(<a href="{base}/{e(rep["file"])}.pdf">PDF</a>)</td>{cells}</tr>')
+            for rep in a.get("not_reported", []):
+                body.append(f'<tr><td>{e(rep["group"])}</td><td colspan="{max(len(xlas), 1)}" class="muted">'
+                            f'no report: {e(rep["reason"])}</td></tr>')
+            audience_html.append(f'<h2>{e(a.get("title", aid))}, {e(r["cycle"])} (v{r["version"]})</h2>'
+                                 f'<table><thead><tr><th>Group</th>{head}</tr></thead><tbody>{"".join(body)}'
+                                 "</tbody></table>")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Experience reports</title>
+<style>
+body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 32px auto; max-width: 980px; color: #212121; }}
+h1 {{ color: #1565c0; }} table {{ border-collapse: collapse; width: 100%; font-size: 10pt; }}
+th {{ text-align: left; border-bottom: 2px solid #212121; padding: 6px; }}
+td {{ border-bottom: 1px solid #e0e0e0; padding: 6px; vertical-align: top; }} a {{ color: #1565c0; }}
+h2 {{ color: #1565c0; font-size: 13pt; margin-top: 28px; }} .muted {{ color: #757575; }}
+.badge {{ border-radius: 8px; padding: 1px 7px; font-size: 9pt; color: #fff; background: #9e9e9e; }}
+.st-met {{ background: #2e7d32; }} .st-at-risk {{ background: #ef6c00; }} .st-missed {{ background: #c62828; }}
+</style></head><body>
+<h1>Experience reports</h1>
+<p>Every published cycle and version, newest first. Each version is immutable; a new version is
+published only when its inputs, parameters or code changed.</p>
+<table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports</th><th>Renderer</th></tr></thead>
+<tbody>{''.join(rows) or '<tr><td colspan="5">No reports yet.</td></tr>'}</tbody></table>
+{''.join(audience_html)}
+</body></html>
+"""
+    path = reports / "index.html"
+    write_atomic(path, page)
+    return path

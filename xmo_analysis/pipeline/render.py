@@ -1,0 +1,185 @@
+"""Renderers: an executed notebook to a stakeholder's HTML and PDF.
+
+Renderers are registered by name (:data:`RENDERERS`); the runner asks the registry and never
+branches on the kind, so a new renderer is one class with ``available``, ``version`` and
+``render``. Two are registered:
+
+- ``nbconvert`` (default, no Quarto needed): nbconvert's ``basic`` template with code cells and
+  prompts excluded, wrapped in the package's report page (``templates/report.html.j2``, inline
+  CSS, images embedded as data URIs: nothing fetched from the network); the same page printed
+  to A4 by WeasyPrint.
+- ``quarto``: the Quarto CLI in a subprocess, ``quarto render <executed.ipynb> --to html`` and
+  ``--to typst`` (PDF), run in a temporary folder; outputs are checked to exist because Quarto's
+  exit code is not always reliable.
+"""
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from xmo_analysis import __version__
+from xmo_analysis.core.exceptions import ConfigError, Problem, RenderError
+
+HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "notebook-only"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: Path
+    pdf: Path
+    renderer: str
+    version: str
+
+
+class NbconvertRenderer:
+    """nbconvert's HTML inside the package's page, printed to A4 PDF by WeasyPrint."""
+
+    name = "nbconvert"
+
+    def available(self) -> bool:
+        return True
+
+    def version(self) -> str:
+        import nbconvert
+        import weasyprint
+        return f"nbconvert {nbconvert.__version__}, weasyprint {weasyprint.__version__}"
+
+    def render(self, executed: Path, out_dir: Path, title: str, footer: str, portal: str = "") -> tuple[Path, Path]:
+        page = html_page(nbformat.read(executed, as_version=4), title, footer, portal)
+        html_path = out_dir / f"{executed.stem}.html"
+        html_path.write_text(page, encoding="utf-8")
+        pdf_path = out_dir / f"{executed.stem}.pdf"
+        write_pdf(page, pdf_path)
+        return html_path, pdf_path
+
+
+class QuartoRenderer:
+    """The Quarto CLI in a subprocess (see :func:`render_quarto`)."""
+
+    name = "quarto"
+
+    def available(self) -> bool:
+        return shutil.which("quarto") is not None
+
+    def version(self) -> str:
+        try:
+            out = subprocess.run(["quarto", "--version"], capture_output=True, text=True, timeout=60)
+            return out.stdout.strip() or "unknown"
+        except (OSError, subprocess.SubprocessError):
+            return "unknown"
+
+    def render(self, executed: Path, out_dir: Path, title: str, footer: str, portal: str = "") -> tuple[Path, Path]:
+        return render_quarto(executed, out_dir)
+
+
+RENDERERS = {r.name: r for r in (NbconvertRenderer(), QuartoRenderer())}
+# "auto": the first available in this order of preference
+PREFERENCE = ("quarto", "nbconvert")
+
+
+def choose(renderer: str) -> str:
+    """Resolve ``auto`` to the first available renderer of :data:`PREFERENCE` (Quarto when the
+    ``quarto`` executable is on PATH, else nbconvert); check that a named one is available."""
+    names = ["auto", *RENDERERS]
+    if renderer not in names:
+        raise ConfigError(Problem(file="--renderer", value=renderer, rule=f"must be one of {names}"))
+    if renderer == "auto":
+        return next(n for n in PREFERENCE if RENDERERS[n].available())
+    if not RENDERERS[renderer].available():
+        raise ConfigError(Problem(file="--renderer", value=renderer,
+                                  rule="the quarto executable is not on PATH (install Quarto, e.g. from conda-forge, "
+                                       "or use --renderer nbconvert)" if renderer == "quarto" else "not available here"))
+    return renderer
+
+
+def renderer_version(renderer: str) -> str:
+    return RENDERERS[choose(renderer)].version()
+
+
+def render(executed: Path, out_dir: Path, title: str, renderer: str = "nbconvert", footer: str = "",
+           portal: str = "") -> Rendered:
+    """Render one executed notebook into ``out_dir`` as ``<stem>.html`` and ``<stem>.pdf``;
+    ``portal`` is the relative link back to the portal page (HTML)."""
+    engine = RENDERERS[choose(renderer)]
+    html_path, pdf_path = engine.render(executed, out_dir, title, footer, portal)
+    return Rendered(html_path, pdf_path, engine.name, engine.version())
+
+
+def html_page(nb, title: str, footer: str = "", portal: str = "") -> str:
+    """The stakeholder's page: outputs and narrative only, self-contained."""
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, exclude_anchor_links=True)
+    remover = TagRemovePreprocessor(remove_cell_tags=HIDDEN_TAGS, enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
+    css = (resources.files("xmo_analysis") / "templates" / "report.css").read_text(encoding="utf-8")
+    css = css.replace("string(doctitle)", _css_string(title))
+    template = jinja2.Template((resources.files("xmo_analysis") / "templates" / "report.html.j2").read_text(encoding="utf-8"))
+    # body is nbconvert's HTML of our own outputs (already escaped); title and footer are escaped here.
+    return template.render(title=html.escape(title), css=css, body=body, footer=html.escape(footer),
+                           version=__version__, portal=html.escape(portal))
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal that cannot close the string or the <style> element it sits in."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n' else ch for ch in text)
+    return f'"{escaped}"'
+
+
+def write_pdf(page: str, path: Path) -> Path:
+    """Print the report page to an A4 PDF with WeasyPrint (no network: images are data URIs)."""
+    import weasyprint
+
+    if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint >= 66: a fetcher object with allowed protocols
+        fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
+    else:
+        def fetcher(url, *args, **kwargs):
+            if url.startswith("data:"):
+                return weasyprint.default_url_fetcher(url, *args, **kwargs)
+            raise ValueError(f"report tried to fetch {url!r}; reports must be self-contained")
+
+    try:
+        weasyprint.HTML(string=page, url_fetcher=fetcher).write_pdf(path)
+    except Exception as exc:  # WeasyPrint raises assorted errors
+        raise RenderError(f"PDF rendering of {path.name} failed: {exc}") from exc
+    return path
+
+
+def render_quarto(executed: Path, out_dir: Path, quarto: str = "quarto", timeout: int = 600) -> tuple[Path, Path]:
+    """Render with the Quarto CLI: ``quarto render <nb> --to html`` then ``--to typst`` (PDF).
+
+    Each format is rendered in a fresh temporary folder holding a copy of the notebook, and the
+    expected file (``<stem>.html`` / ``<stem>.pdf``) is checked to exist and be non-empty before
+    it is moved into ``out_dir``: Quarto can exit 0 without writing its output.
+    """
+    results = []
+    for to, suffix in (("html", ".html"), ("typst", ".pdf")):
+        with tempfile.TemporaryDirectory(prefix="xmo-quarto-") as tmp:
+            src = Path(tmp) / executed.name
+            shutil.copy2(executed, src)
+            cmd = [quarto, "render", src.name, "--to", to, "-M", "echo:false", "-M", "embed-resources:true"]
+            try:
+                proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=timeout,
+                                      env={**os.environ, "QUARTO_PRINT_STACK": "false"})
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise RenderError(f"quarto render {executed.name} --to {to} could not run: {exc}") from exc
+            produced = Path(tmp) / f"{src.stem}{suffix}"
+            if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
+                detail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
+                raise RenderError(f"quarto render {executed.name} --to {to} failed (exit {proc.returncode}, "
+                                  f"{'no' if not produced.is_file() else 'empty'} {suffix} written): {detail[0]}")
+            target = out_dir / produced.name
+            shutil.move(str(produced), target)
+            results.append(target)
+    return results[0], results[1]

@@ -1,0 +1,291 @@
+"""The cycle runner: validate, execute the mission notebooks, render, publish a version.
+
+``run_cycle(project, cycle)`` is what ``xmo run --cycle <id>`` calls:
+
+1. load params and every data contract; any problem stops the run (:class:`InputError`);
+2. fingerprint inputs, params, code and renderer; if the latest version has the same
+   fingerprint, report "up to date" and publish nothing (unless ``force``);
+3. check each notebook's ``parameters`` cell against the parameters injected (an unknown or a
+   missing parameter is an error) and execute it with papermill into a staging folder;
+4. render HTML and PDF for each mission;
+5. under the reports lock, move the staging folder to ``reports/<cycle>/v<N>/`` with
+   ``manifest.json`` and refresh ``reports/index.html``.
+A failure at any step leaves the published versions untouched; a failed notebook is kept under
+``reports/failed/`` for the analyst.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata as md
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+import papermill as pm
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+from xmo_analysis import __version__
+from xmo_analysis.pipeline import publish
+from xmo_analysis.core.exceptions import ConfigError, ExecutionError, Problem
+from xmo_analysis.sources.loaders import load_cycle
+from xmo_analysis.pipeline.fingerprints import fingerprint, quick_check, remember
+from xmo_analysis.core.params import check_cycle_id, load_params
+from xmo_analysis.pipeline.render import choose, render, renderer_version
+
+PACKAGES = ("xmo-analysis", "pandas", "numpy", "scipy", "statsmodels", "pandera", "papermill", "nbconvert",
+            "nbclient", "ipykernel", "matplotlib", "seaborn", "weasyprint", "pyarrow")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    status: str          # "published" or "up to date"
+    cycle: str
+    version: int
+    path: Path
+    seconds: float
+
+
+def _git(project: Path) -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=project,
+                               capture_output=True, text=True, timeout=10)
+        if commit.returncode != 0:
+            return {"commit": None, "dirty": None}
+        return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def check_parameters(notebook: Path, injected: dict) -> None:
+    """The notebook's ``parameters`` cell must declare exactly the parameters the runner injects."""
+    declared = set(pm.inspect_notebook(str(notebook)))
+    problems = [Problem(file=str(notebook), column="parameters", value=name,
+                        rule="the runner injects this parameter but the notebook's parameters cell does not declare it")
+                for name in sorted(set(injected) - declared)]
+    problems += [Problem(file=str(notebook), column="parameters", value=name,
+                         rule="the notebook declares this parameter but the runner does not inject it")
+                 for name in sorted(declared - set(injected))]
+    if not declared:
+        problems.append(Problem(file=str(notebook), rule="no cell is tagged 'parameters'"))
+    if problems:
+        raise ConfigError(problems, title=f"parameters of {notebook.name} do not match the runner")
+
+
+def kernel_for(notebook: Path) -> str:
+    """The notebook's kernel, which must be installed (``make install`` registers it in .venv)."""
+    name = nbformat.read(notebook, as_version=4).metadata.get("kernelspec", {}).get("name", "python3")
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel as exc:
+        raise ConfigError(Problem(file=str(notebook), column="metadata.kernelspec.name", value=name,
+                                  rule=f"no such Jupyter kernel; register it with `{sys.executable} -m ipykernel "
+                                       f"install --sys-prefix --name {name}` (make install does)")) from exc
+    return name
+
+
+def execute(notebook: Path, out: Path, parameters: dict, failed_dir: Path, timeout: int = 900,
+            label: str | None = None) -> None:
+    """Execute one notebook with papermill; keep it under ``failed_dir`` if it fails.
+
+    ``label`` names it in errors (the mission id, or the audience and group)."""
+    mission = label or notebook.stem
+    try:
+        pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=kernel_for(notebook),
+                            cwd=str(notebook.parent), progress_bar=False, log_output=False,
+                            execution_timeout=timeout)
+    except pm.PapermillExecutionError as exc:
+        _keep_failed(out, failed_dir, mission)
+        raise ExecutionError(mission, f"{exc.ename}: {exc.evalue}", cell=exc.exec_count,
+                             ename=exc.ename, evalue=exc.evalue) from exc
+    except ConfigError:
+        raise
+    except Exception as exc:  # dead kernel, cell timeout, papermill internals
+        _keep_failed(out, failed_dir, mission)
+        # papermill does not record which cell was running when the kernel died or timed out
+        raise ExecutionError(mission, f"{type(exc).__name__}: {exc}".splitlines()[0],
+                             ename=type(exc).__name__, evalue=str(exc)) from exc
+
+
+def _keep_failed(executed: Path, failed_dir: Path, label: str) -> None:
+    if executed.exists():
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        # audience reports of different audiences may share a file name: name the copy by its label
+        name = executed.name if label == executed.stem else re.sub(r"[^\w.-]+", "_", label) + ".ipynb"
+        shutil.copy2(executed, failed_dir / name)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to execute and render: where its report goes and what it is called."""
+
+    notebook: Path
+    out: str             # path of the report inside the version folder, without suffix
+    parameters: dict
+    title: str
+    label: str           # how progress and errors name it ("2_findings", "department: Legal")
+
+
+def plan(project: Path, params, data, cycle: str, staging: Path) -> tuple[list[Job], dict]:
+    """Every notebook of the cycle: the missions of params, then one per audience group.
+
+    Returns the jobs and the manifest's ``audiences`` record (groups reported, with their XLA
+    statuses, and groups below the threshold listed by name only, never with their count).
+    """
+    from xmo_analysis.missions import audience as aud_mod  # the audience module needs the analysis stack
+    cyc = params.cycle(cycle)
+    base = {"cycle": cycle, "project_dir": str(project), "output_dir": str(staging)}
+    jobs = [Job(project / "notebooks" / m.notebook, m.id, base, f"{cyc.title} — {m.title}", m.id)
+            for m in params.missions]
+    audiences = {}
+    for a in params.audiences:
+        ok, small = aud_mod.eligible_groups(data, a)
+        names = aud_mod.slugs(ok)
+        states = aud_mod.statuses(data, a)
+        audiences[a.id] = {"title": a.title, "column": a.column, "min_respondents": a.min_respondents,
+                           "reports": [{"group": g, "file": f"{a.id}/{names[g]}", "statuses": states.get(g, {})}
+                                       for g in ok],
+                           "not_reported": [{"group": g, "reason": f"fewer than {a.min_respondents} responses"}
+                                            for g in small]}
+        for g in ok:
+            jobs.append(Job(project / "notebooks" / a.notebook, f"{a.id}/{names[g]}",
+                            {**base, "audience": a.id, "group": g}, f"{cyc.title} — {a.title}: {g}",
+                            f"{a.id}: {g}"))
+    return jobs, audiences
+
+
+def _pool(jobs: int, items: list, work: Callable, say: Callable[[str], None], verb: str) -> dict:
+    """Run ``work(item)`` for every item on ``jobs`` threads (the kernels and renderers do the work in
+    their own processes or release the GIL); the first failure cancels what has not started and is
+    raised. Progress says done/total with an estimate of the time left."""
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+    timings, start, done = {}, time.perf_counter(), 0
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
+        futures = {ex.submit(work, item): item for item in items}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for f in finished:
+                if f.exception() is not None:
+                    for p in pending:
+                        p.cancel()
+                    raise f.exception()
+                done += 1
+                timings[futures[f].label] = f.result()
+            if finished:
+                left = (time.perf_counter() - start) / done * (len(items) - done)
+                say(f"{verb} {done}/{len(items)}" + (f", about {left:.0f} s left" if done < len(items) else ""))
+    return timings
+
+
+def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,
+              reports: str | Path | None = None, lock_timeout: float = 600, cell_timeout: int = 900,
+              progress: Callable[[str], None] | None = None, jobs: int | None = None) -> RunResult:
+    """Run one reporting cycle end to end and publish it (see the module docstring).
+
+    ``jobs`` notebooks are executed and rendered at once (default: the number of cores).
+    """
+    import os
+    t0 = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    jobs = jobs or os.cpu_count() or 1
+    project = Path(project).resolve()
+    check_cycle_id(cycle)
+    reports = Path(reports).resolve() if reports else project / "reports"
+    timings: dict[str, float] = {}
+
+    if not force:
+        # Unchanged inputs (size and mtime, else their sha256), params, code and notebooks: answer
+        # from the fingerprint cache without loading data or starting a kernel.
+        v = quick_check(project, cycle, renderer, reports)
+        if v is not None:
+            return RunResult("up to date", cycle, v, reports / cycle / f"v{v}", time.perf_counter() - t0)
+    say(f"Validating params and data for {cycle}")
+    params = load_params(project / "params")
+    params.cycle(cycle)
+    data = load_cycle(project, cycle, params)
+    timings["validate"] = time.perf_counter() - t0
+    engine = choose(renderer)
+    notebooks = sorted({project / "notebooks" / m.notebook for m in params.missions}
+                       | {project / "notebooks" / a.notebook for a in params.audiences})
+    missing = [Problem(file=str(nb), rule="notebook is missing (params' missions or audiences name it)")
+               for nb in notebooks if not nb.exists()]
+    if missing:
+        raise ConfigError(missing)
+    fp = fingerprint(data.files, params.files, project, engine, notebooks)
+
+    reports.mkdir(parents=True, exist_ok=True)
+    say(f"Waiting for the reports lock ({reports})")
+    # One run at a time per reports folder: a second run waits (up to lock_timeout), then sees
+    # the first one's version and is up to date, or publishes the next number. The OS releases
+    # the lock when a process dies, so a killed run never blocks the next one.
+    with publish.lock(reports, lock_timeout):
+        publish.remove_stale_staging(reports)
+        latest = publish.latest_manifest(reports, cycle)
+        if not force and latest and latest.get("fingerprint", {}).get("sha256") == fp["sha256"]:
+            v = latest["version"]
+            return RunResult("up to date", cycle, v, reports / cycle / f"v{v}", time.perf_counter() - t0)
+        staging = publish.new_staging(reports, cycle)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        failed_dir = reports / "failed" / f"{cycle}-{stamp}"
+        try:
+            work, audiences = plan(project, params, data, cycle, staging)
+            for nb in sorted({j.notebook for j in work}):
+                check_parameters(nb, next(j.parameters for j in work if j.notebook == nb))
+            for j in work:
+                (staging / j.out).parent.mkdir(parents=True, exist_ok=True)
+
+            def run_one(j: Job) -> float:
+                t = time.perf_counter()
+                execute(j.notebook, staging / f"{j.out}.ipynb", j.parameters, failed_dir, timeout=cell_timeout,
+                        label=j.label)
+                return time.perf_counter() - t
+
+            def render_one(j: Job) -> float:
+                t = time.perf_counter()
+                footer = f"xmo-analysis {__version__} · cycle {cycle} · rendered by {engine}"
+                portal = "../" * (2 + j.out.count("/")) + "index.html"
+                render(staging / f"{j.out}.ipynb", (staging / j.out).parent, j.title, engine, footer, portal)
+                return time.perf_counter() - t
+
+            say(f"Executing {len(work)} notebooks ({jobs} at a time)")
+            timings.update({f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()})
+            say(f"Rendering {len(work)} reports to HTML and PDF ({engine})")
+            timings.update({f"render {k}": v for k, v in _pool(jobs, work, render_one, say, "Rendered").items()})
+            say("Publishing")
+            publish.checkpoint("publish")
+            timings["total"] = time.perf_counter() - t0
+            manifest = {
+                "cycle": cycle, "status": "published", "parameters": {**work[0].parameters, "output_dir": "<this folder>"},
+                "fingerprint": fp, "inputs": fp["inputs"], "params": fp["params"],
+                "missions": [{"id": m.id, "notebook": m.notebook, "title": m.title} for m in params.missions],
+                "audiences": audiences,
+                "packages": _versions(), "git": _git(project),
+                "renderer": {"name": engine, "version": renderer_version(engine)},
+                "timings_s": {k: round(v, 3) for k, v in timings.items()},
+                "files": sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
+                                if p.is_file() and p.name != publish.STAGING_PID),
+            }
+            number, target = publish.publish(staging, reports, cycle, manifest)
+            remember(reports, data.files)
+            return RunResult("published", cycle, number, target, time.perf_counter() - t0)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""The present layer of xmo_analysis (see the package docstring)."""

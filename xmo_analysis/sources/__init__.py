@@ -1,0 +1,1 @@
+"""The sources layer of xmo_analysis (see the package docstring)."""

@@ -1,0 +1,95 @@
+"""O- and T-data behind one interface: row-level frames and engine-aggregated summaries alike.
+
+The analyses ask a cycle's source for a metric overall or for a segment, for per-user values
+(to match respondents) and for the period its data cover; they never ask what kind of source
+it is. :class:`RowSource` wraps the rows pandas holds; the DuckDB-aggregated telemetry
+(:class:`~xmo_analysis.sources.telemetry.AggregatedTelemetry`) implements the same :class:`MetricSource`.
+A new engine is one subclass.
+
+The segment rule lives here once: a source that carries the segment column is cut to the
+segment (no rows there: the metric is unknown, NaN); a source without that column gives the
+organisation's value when ``whole_if_absent`` (XLA scoring: "use what the organisation has")
+and NaN otherwise (a by-segment table must not repeat the organisation's value in every row).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class MetricSource:
+    """What every O/T source of a cycle answers."""
+
+    columns: list[str]
+    first = None  # earliest timestamp in the cycle (or None)
+    last = None   # latest timestamp in the cycle (or None)
+
+    def __len__(self) -> int:  # rows behind the source
+        raise NotImplementedError
+
+    def _value(self, metric, segment: tuple[str, str] | None) -> float:
+        raise NotImplementedError
+
+    def per_user(self, columns: list[str], key: str = "user_id") -> pd.DataFrame | None:
+        """Mean of each column per ``key`` (None when the source has no such key)."""
+        raise NotImplementedError
+
+    def metric(self, metric, segment: tuple[str, str] | None = None, *, whole_if_absent: bool = True) -> float:
+        """The metric overall (``segment`` None) or for ``(column, level)`` (see the module rule)."""
+        if segment is not None and segment[0] not in self.columns:
+            if not whole_if_absent:
+                return float("nan")
+            segment = None
+        return self._value(metric, segment)
+
+
+def metric_value(frame: pd.DataFrame, metric) -> float:
+    """Aggregate one O/T metric over the rows given (mean, median, p90 or rate)."""
+    x = pd.to_numeric(frame[metric.column], errors="coerce").astype(float).dropna()
+    if x.empty:
+        return float("nan")
+    if metric.aggregation in ("mean", "rate"):
+        return float(x.mean())
+    if metric.aggregation == "median":
+        return float(x.median())
+    return float(np.quantile(x, 0.9))  # p90, numpy's default linear interpolation (R type 7)
+
+
+class RowSource(MetricSource):
+    """A cycle's rows held by pandas (tickets, or telemetry that is not aggregated)."""
+
+    def __init__(self, frame: pd.DataFrame, stamp: str | None = None):
+        self.frame = frame
+        self.columns = list(frame.columns)
+        if stamp and stamp in frame and len(frame):
+            self.first, self.last = frame[stamp].min(), frame[stamp].max()
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _value(self, metric, segment):
+        frame = self.frame if segment is None else self.frame[self.frame[segment[0]] == segment[1]]
+        return metric_value(frame, metric) if metric.column in frame else float("nan")
+
+    def per_user(self, columns, key="user_id"):
+        cols = [c for c in columns if c in self.frame]
+        if key not in self.frame or not cols:
+            return None
+        return self.frame.groupby(key)[cols].mean()
+
+    def last_per(self, key: str, order: str, columns: list[str]) -> pd.DataFrame | None:
+        """The last row per ``key`` by ``order`` (e.g. each requester's last ticket)."""
+        cols = [c for c in columns if c in self.frame]
+        if key not in self.frame or order not in self.frame or not cols:
+            return None
+        return self.frame.sort_values(order, kind="stable").groupby(key).tail(1).set_index(key)[cols]
+
+
+STAMPS = {"tickets": "opened_at", "telemetry": "date", "responses": "submitted_at"}
+
+
+def metric_source(data, name: str, cycle: str | None = None) -> MetricSource:
+    """The cycle's ``name`` source (tickets or telemetry) as a :class:`MetricSource`."""
+    cycle = cycle or data.cycle
+    rows = data.of_cycle(name, cycle)
+    return rows if isinstance(rows, MetricSource) else RowSource(rows, STAMPS.get(name))
