@@ -71,6 +71,19 @@ def test_group_at_threshold_gets_a_report_below_none(runs):
     assert f'department/{names[at]}.html' in portal
 
 
+def test_published_files_are_readable_by_others(runs):
+    import os
+    import stat
+    project, r, *_ = runs
+    mask = os.umask(0)
+    os.umask(mask)
+    assert mask & 0o004 == 0, "this check needs a umask that lets others read (e.g. 022)"
+    for p in [r.path, r.path / "department", r.path / "manifest.json", project / "reports" / "index.html",
+              next((r.path / "department").glob("*.html"))]:
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode == ((0o777 if p.is_dir() else 0o666) & ~mask), (p, oct(mode))
+
+
 def test_comments_only_above_the_comment_threshold(runs):
     project, r, *_ , counts = runs
     for pdf in (r.path / "department").glob("*.pdf"):

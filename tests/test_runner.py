@@ -175,8 +175,11 @@ def test_failing_cell_keeps_failed_notebook_and_publishes_nothing(project):
         run_cycle(project, "2026-Q4")
     assert err.value.exit_code == 1 and err.value.mission == "1_measures"
     assert "RuntimeError" in str(err.value) and "boom in mission 1" in str(err.value)
+    # the cell's position in the analyst's notebook (inserted at index 5: the 6th cell), not its
+    # execution count, and where the executed notebook is kept
+    assert err.value.cell == 6 and "cell 6 of the notebook" in str(err.value)
     failed = list((project / "reports" / "failed").glob("2026-Q4-*/1_measures.ipynb"))
-    assert len(failed) == 1
+    assert len(failed) == 1 and str(failed[0]) in str(err.value)
     assert not list((project / "reports").glob("2026-Q4/v*"))
     assert not list((project / "reports").glob(".staging-*"))
 

@@ -65,10 +65,12 @@ class ExecutionError(XmoError):
     """A mission notebook failed while executing."""
 
     def __init__(self, mission: str, message: str, *, cell: int | None = None,
-                 ename: str | None = None, evalue: str | None = None):
-        self.mission, self.cell, self.ename, self.evalue = mission, cell, ename, evalue
-        where = f"mission '{mission}'" + (f", cell {cell}" if cell is not None else "")
-        super().__init__(f"{where}: {message}")
+                 ename: str | None = None, evalue: str | None = None, kept: str | None = None):
+        self.mission, self.cell, self.ename, self.evalue, self.kept = mission, cell, ename, evalue, kept
+        # ``cell`` is the cell's position in the notebook (1 = first cell), as JupyterLab counts them
+        where = f"'{mission}'" + (f", cell {cell} of the notebook" if cell is not None else "")
+        tail = f" (the executed notebook is kept at {kept})" if kept else ""
+        super().__init__(f"{where}: {message}{tail}")
 
 
 class RenderError(XmoError):

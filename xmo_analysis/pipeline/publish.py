@@ -92,11 +92,26 @@ def publish(staging: Path, reports: Path, cycle: str, manifest: dict) -> tuple[i
     manifest = {**manifest, "version": number, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     (staging / STAGING_PID).unlink(missing_ok=True)
     write_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    readable(staging)
     target = reports / cycle / f"v{number}"
     target.parent.mkdir(parents=True, exist_ok=True)
     os.rename(staging, target)  # atomic on one file system; fails rather than overwrite
     write_portal(reports)
     return number, target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def readable(folder: Path) -> None:
+    """Give a staged version the permissions the user's umask asks for (mkdtemp and mkstemp make
+    private 0700/0600 files, which a web server, a shared folder or a colleague could not read)."""
+    mask = _umask()
+    for p in [folder, *folder.rglob("*")]:
+        os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -106,6 +121,7 @@ def write_atomic(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

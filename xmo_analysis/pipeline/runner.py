@@ -112,24 +112,44 @@ def execute(notebook: Path, out: Path, parameters: dict, failed_dir: Path, timeo
                             cwd=str(notebook.parent), progress_bar=False, log_output=False,
                             execution_timeout=timeout)
     except pm.PapermillExecutionError as exc:
-        _keep_failed(out, failed_dir, mission)
-        raise ExecutionError(mission, f"{exc.ename}: {exc.evalue}", cell=exc.exec_count,
-                             ename=exc.ename, evalue=exc.evalue) from exc
+        kept = _keep_failed(out, failed_dir, mission)
+        raise ExecutionError(mission, f"{exc.ename}: {exc.evalue}", cell=_failed_cell(out),
+                             ename=exc.ename, evalue=exc.evalue, kept=kept) from exc
     except ConfigError:
         raise
     except Exception as exc:  # dead kernel, cell timeout, papermill internals
-        _keep_failed(out, failed_dir, mission)
+        kept = _keep_failed(out, failed_dir, mission)
         # papermill does not record which cell was running when the kernel died or timed out
         raise ExecutionError(mission, f"{type(exc).__name__}: {exc}".splitlines()[0],
-                             ename=type(exc).__name__, evalue=str(exc)) from exc
+                             ename=type(exc).__name__, evalue=str(exc), kept=kept) from exc
 
 
-def _keep_failed(executed: Path, failed_dir: Path, label: str) -> None:
-    if executed.exists():
-        failed_dir.mkdir(parents=True, exist_ok=True)
-        # audience reports of different audiences may share a file name: name the copy by its label
-        name = executed.name if label == executed.stem else re.sub(r"[^\w.-]+", "_", label) + ".ipynb"
-        shutil.copy2(executed, failed_dir / name)
+def _failed_cell(executed: Path) -> int | None:
+    """The failing cell's position in the analyst's notebook (1 = first), not its execution count:
+    the cells papermill adds (injected parameters, its error banner) are not counted."""
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return None
+    added = {"injected-parameters", "papermill-error-cell-tag"}
+    position = 0
+    for cell in nb.cells:
+        if added & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        position += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return position
+    return None
+
+
+def _keep_failed(executed: Path, failed_dir: Path, label: str) -> str | None:
+    if not executed.exists():
+        return None
+    failed_dir.mkdir(parents=True, exist_ok=True)
+    # audience reports of different audiences may share a file name: name the copy by its label
+    name = executed.name if label == executed.stem else re.sub(r"[^\w.-]+", "_", label) + ".ipynb"
+    shutil.copy2(executed, failed_dir / name)
+    return str(failed_dir / name)
 
 
 @dataclass(frozen=True)
