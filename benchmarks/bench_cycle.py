@@ -19,7 +19,6 @@ report <= 2 s; unchanged rerun <= 1 s.
 from __future__ import annotations
 
 import json
-import re
 import resource
 import shutil
 import subprocess
@@ -41,11 +40,7 @@ def sh(cmd: list[str], cwd: Path | None = None) -> float:
 def project(root: Path, scale: float, audiences: bool) -> Path:
     sys.path.insert(0, str(REPO / "tests"))
     from conftest import make_project  # the tests' project builder: params, notebooks, demo data
-    p = make_project(root, scale=scale)
-    if not audiences:
-        xmo = p / "params" / "xmo.yaml"
-        xmo.write_text(re.sub(r"audiences:\n(  .*\n)+", "", xmo.read_text(encoding="utf-8")), encoding="utf-8")
-    return p
+    return make_project(root, scale=scale, audiences=audiences)
 
 
 def naive(p: Path, jobs: list[tuple[str, dict]]) -> float:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import sys
@@ -17,10 +18,18 @@ from xmo_analysis.pipeline.demo import generate
 REPO = Path(__file__).resolve().parents[1]
 
 
-def make_project(root: Path, scale: float = 0.1, seed: int = 7) -> Path:
-    """A project folder as a user has it: params/, notebooks/, data/demo/ (small), no reports."""
+def make_project(root: Path, scale: float = 0.1, seed: int = 7, audiences: bool = False) -> Path:
+    """A project folder as a user has it: params/, notebooks/, data/demo/ (small), no reports.
+
+    Without ``audiences`` the params' audience reports are left out, so that a test cycle runs
+    the three missions only (the audience tests set their own)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "params", root / "params")
+    if not audiences:
+        xmo = root / "params" / "xmo.yaml"
+        text = re.sub(r"(?m)^audiences:\n(?:  .*\n)+", "", xmo.read_text(encoding="utf-8"))
+        assert "audiences:" not in text
+        xmo.write_text(text, encoding="utf-8")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
     generate(root / "data" / "demo", seed=seed, scale=scale)
     return root

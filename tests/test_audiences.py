@@ -35,7 +35,7 @@ def _configure(project, threshold: int) -> None:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("aud") / "project")
+    project = make_project(tmp_path_factory.mktemp("aud") / "project", audiences=True)
     resp = pd.read_csv(project / "data" / "demo" / "responses.csv")
     counts = resp[resp["cycle"] == "2026-Q4"]["department"].value_counts().sort_values(kind="stable")
     # the threshold is the count of the third smallest department: it gets a report exactly at it

@@ -30,7 +30,7 @@ from xmo_analysis.stats.design import Design
 from xmo_analysis.core.params import Metric, Params
 from xmo_analysis.core.memo import memo
 from xmo_analysis.sources.metric_sources import metric_source, metric_value  # noqa: F401  (metric_value: public here too)
-from xmo_analysis.privacy.suppression import hidden_groups
+from xmo_analysis.privacy.suppression import differencing_hidden, hidden_groups
 from xmo_analysis.stats.scores import SCORE_TYPES, likert_points
 from xmo_analysis.stats.weighting import rake
 
@@ -151,6 +151,25 @@ def cycle_weights(data, cycle: str | None = None):
     return memo(data, ("weights", cycle), compute)
 
 
+def published_hidden(data, cycle: str | None = None) -> set[tuple[str, object]]:
+    """Every ``(segment column, level)`` hidden in the cycle's publications: small groups with
+    their complements in each breakdown, then one group of each pair, across all breakdowns
+    (params' segments and audience columns), that differ by fewer than ``min_group_size`` people."""
+    cycle = cycle or data.cycle
+
+    def compute():
+        params = data.params
+        resp = data.of_cycle("responses", cycle)
+        columns = list(dict.fromkeys([*params.segments, *(a.column for a in params.audiences)]))
+        columns = [c for c in columns if c in resp]
+        small = set()
+        for c in columns:
+            h = hidden_groups(resp[c].value_counts(), params.min_group_size)
+            small |= {(c, lvl) for lvl in h[h].index}
+        return differencing_hidden(resp, columns, params.min_group_size, small)
+    return memo(data, ("hidden", cycle), compute)
+
+
 def cycle_design(data, cycle: str | None = None, weighted: bool = True) -> Design:
     """The cycle's responses and their raked weights as one :class:`~xmo_analysis.stats.design.Design`
     (unweighted when params ask for no weighting, or when ``weighted`` is False)."""
@@ -184,6 +203,9 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
     levels = [None] if by is None else sorted(resp[by].dropna().unique(), key=str)
     counts = pd.Series({lvl: int((resp[by] == lvl).sum()) if by else len(resp) for lvl in levels})
     hidden = hidden_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
+    if by is not None and min_n == params.min_group_size:  # the cycle's published breakdowns
+        across = published_hidden(data, cycle)
+        hidden = pd.Series({lvl: bool(hidden[lvl]) or (by, lvl) in across for lvl in counts.index})
     # The cycle's O/T rows, cut once: telemetry has over a million rows.
     sources = {name: metric_source(data, name, cycle) for name in ("tickets", "telemetry")}
     rows = []

@@ -22,7 +22,7 @@ from xmo_analysis.sources.loaders import CycleData
 from xmo_analysis.core.params import Audience
 from xmo_analysis.domain.text import comments_frame, examples
 from xmo_analysis.core.vocabulary import AT_RISK, MISSED
-from xmo_analysis.domain.xla import x_points, xla_scores
+from xmo_analysis.domain.xla import published_hidden, x_points, xla_scores
 from xmo_analysis.missions.common import Heading, missing_note
 
 
@@ -34,10 +34,14 @@ def group_counts(data: CycleData, audience: Audience, cycle: str | None = None) 
 
 
 def eligible_groups(data: CycleData, audience: Audience) -> tuple[list[str], list[str]]:
-    """(groups that get a report, groups below the threshold), each sorted by name."""
+    """(groups that get a report, groups that do not), each sorted by name.
+
+    A group gets no report below the audience's threshold, nor when the suppression boundary
+    hides it (its respondents differ by a few people from another published group)."""
     counts = group_counts(data, audience)
-    return (sorted(g for g, n in counts.items() if n >= audience.min_respondents),
-            sorted(g for g, n in counts.items() if n < audience.min_respondents))
+    hidden = {str(lvl) for col, lvl in published_hidden(data) if col == audience.column}
+    ok = sorted(g for g, n in counts.items() if n >= audience.min_respondents and g not in hidden)
+    return ok, sorted(g for g in counts.index if g not in ok)
 
 
 def slugs(groups: list[str]) -> dict[str, str]:

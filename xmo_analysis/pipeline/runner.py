@@ -182,7 +182,7 @@ def plan(project: Path, params, data, cycle: str, staging: Path) -> tuple[list[J
         audiences[a.id] = {"title": a.title, "column": a.column, "min_respondents": a.min_respondents,
                            "reports": [{"group": g, "file": f"{a.id}/{names[g]}", "statuses": states.get(g, {})}
                                        for g in ok],
-                           "not_reported": [{"group": g, "reason": f"fewer than {a.min_respondents} responses"}
+                           "not_reported": [{"group": g, "reason": f"fewer than {a.min_respondents} responses, or too few to report without revealing individuals"}
                                             for g in small]}
         for g in ok:
             jobs.append(Job(project / "notebooks" / a.notebook, f"{a.id}/{names[g]}",

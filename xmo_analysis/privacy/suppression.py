@@ -8,6 +8,8 @@ no section can forget the rule or apply a weaker copy of it:
   be recovered from the total and the others, so the next smallest group is hidden too.
 - :func:`suppress_rows` blanks the hidden rows of a table: their size reads ``< N`` (never the
   count) and every result column is emptied; label columns stay.
+- :func:`differencing_hidden` hides, across every breakdown a cycle publishes, one group of each
+  pair whose respondent sets differ by 1 to ``min_n - 1`` people (the differencing attack).
 - :func:`visible_groups` is the threshold for showing example comments (``min_comment_group``),
   which shows texts rather than numbers, so it needs no complement.
 """
@@ -73,3 +75,46 @@ def record(rec: dict, labels: Iterable[str]) -> dict:
     if not rec.get("suppressed"):
         return rec
     return {k: v for k, v in rec.items() if k in set(labels) or k == "suppressed"}
+
+
+def differencing_hidden(frame: pd.DataFrame, columns: Iterable[str], min_n: int,
+                        hidden: set[tuple[str, object]] = frozenset()) -> set[tuple[str, object]]:
+    """Groups to hide so that no two published groups differ by 1 to ``min_n - 1`` people.
+
+    Parameters
+    ----------
+    frame : the cycle's respondents (one row each).
+    columns : every breakdown the cycle publishes (segment tables, audience reports).
+    min_n : the minimum group size.
+    hidden : groups already hidden (small groups and their complements).
+
+    Returns every ``(column, level)`` to hide, ``hidden`` included. Two groups of different
+    breakdowns whose respondent sets differ by a few people (a department that is one location
+    less two people; a segment that is the whole organisation less three) would reveal those
+    people by subtraction (the differencing attack). For each such pair the smaller group is
+    hidden (never the whole organisation), and the check is repeated until no pair is left,
+    since hiding changes what is published. The symmetric difference is counted exactly, from
+    the respondents' memberships: ``|A| + |B| - 2|A and B|``.
+    """
+    cols = [c for c in columns if c in frame]
+    groups: list[tuple[str, object]] = [("", "all")]
+    masks = [np.ones(len(frame), dtype=bool)]
+    for c in cols:
+        for level in sorted(frame[c].dropna().unique(), key=str):
+            groups.append((c, level))
+            masks.append((frame[c] == level).to_numpy())
+    m = np.column_stack(masks).astype(np.int64)
+    sizes = m.sum(axis=0)
+    inter = m.T @ m
+    diff = sizes[:, None] + sizes[None, :] - 2 * inter
+    out = set(hidden)
+    while True:
+        visible = np.array([g not in out and sizes[k] > 0 for k, g in enumerate(groups)])
+        bad = (diff > 0) & (diff < min_n) & visible[:, None] & visible[None, :]
+        pairs = np.argwhere(np.triu(bad, 1))
+        if not len(pairs):
+            return out
+        i, j = pairs[0]
+        # hide the smaller of the two (the whole organisation, index 0, is never hidden)
+        k = j if i == 0 or sizes[j] <= sizes[i] else i
+        out.add(groups[k])

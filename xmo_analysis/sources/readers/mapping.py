@@ -247,8 +247,13 @@ def _missing_by_column(p: Prepared, spec: dict, label: str) -> None:
 def _blank_segments(p: Prepared, spec, contract: str, params, label: str) -> None:
     if spec is None:
         return
-    segments = {"responses": params.segments, "tickets": params.segments,
-                "telemetry": params.segments}.get(contract, [])
+    segments = list(params.segments)
+    if contract == "tickets":  # any descriptive column of a ticket may be a segment the tool knows
+        core = {"ticket_id", "opened_at", "resolved_at", "sla_met", "reopened", "requester_id", "cycle"}
+        segments += [c for c in p.frame.columns if c not in core and c not in segments and not str(c).startswith("_")
+                     and (pd.api.types.is_object_dtype(p.frame[c]) or pd.api.types.is_string_dtype(p.frame[c]))]
+    elif contract not in ("responses", "telemetry"):
+        segments = []
     wanted = {s: spec for s in segments if s in p.frame} if isinstance(spec, str) else dict(spec)
     for column, text in wanted.items():
         if column not in p.frame:
