@@ -195,13 +195,13 @@ def _pool(jobs: int, items: list, work: Callable, say: Callable[[str], None], ve
     """Run ``work(item)`` for every item on ``jobs`` threads (the kernels and renderers do the work in
     their own processes or release the GIL); the first failure cancels what has not started and is
     raised. Progress says done/total with an estimate of the time left."""
-    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
     timings, start, done = {}, time.perf_counter(), 0
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
         futures = {ex.submit(work, item): item for item in items}
         pending = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in finished:
                 if f.exception() is not None:
                     for p in pending:
