@@ -49,12 +49,17 @@ def missing_note(scores: pd.DataFrame) -> str:
 
 
 def open_cycle(project_dir, cycle: str | None = None) -> CycleData:
-    """Load and validate a cycle for a notebook: ``cycle`` None means the latest cycle of params
-    (by start date), so a notebook opened by hand in JupyterLab runs on any project."""
-    from xmo_analysis.sources.loaders import load_cycle
-    from xmo_analysis.core.params import load_params
+    """The validated cycle for a notebook: the runner's shared snapshot when there is one for this
+    project and cycle (:mod:`xmo_analysis.sources.snapshot`), else loaded from the sources.
+    ``cycle`` None means the latest cycle of params (by start date), so a notebook opened by
+    hand in JupyterLab runs on any project."""
     from pathlib import Path
+
+    from xmo_analysis.core.params import load_params
+    from xmo_analysis.sources import snapshot
+    from xmo_analysis.sources.loaders import load_cycle
     if cycle is None:
         params = load_params(Path(project_dir) / "params")
         cycle = max(params.cycles.values(), key=lambda c: (c.start, c.id)).id
-    return load_cycle(project_dir, cycle)
+    shared = snapshot.opened(project_dir, cycle)
+    return shared if shared is not None else load_cycle(project_dir, cycle)

@@ -34,6 +34,9 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from xmo_analysis import __version__
 from xmo_analysis.pipeline import publish
 from xmo_analysis.core.exceptions import ConfigError, ExecutionError, Problem
+from xmo_analysis.domain.text import comments_frame
+from xmo_analysis.domain.xla import xla_scores
+from xmo_analysis.sources import snapshot
 from xmo_analysis.sources.loaders import load_cycle
 from xmo_analysis.pipeline.fingerprints import fingerprint, quick_check, remember
 from xmo_analysis.core.params import check_cycle_id, load_params
@@ -285,8 +288,13 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
                 render(staging / f"{j.out}.ipynb", (staging / j.out).parent, j.title, engine, footer, portal)
                 return time.perf_counter() - t
 
+            # Work several notebooks need, done once and shared through the snapshot.
+            comments_frame(data)
+            for seg in params.segments:
+                xla_scores(data, by=seg)
             say(f"Executing {len(work)} notebooks ({jobs} at a time)")
-            timings.update({f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()})
+            with snapshot.shared(data, project, cycle, fp["sha256"]):
+                timings.update({f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()})
             say(f"Rendering {len(work)} reports to HTML and PDF ({engine})")
             timings.update({f"render {k}": v for k, v in _pool(jobs, work, render_one, say, "Rendered").items()})
             say("Publishing")

@@ -64,7 +64,7 @@ def response_rates(table: pd.DataFrame, segment: str) -> Chart:
     return _done(fig)
 
 
-def xla_scores(scores: pd.DataFrame, ci: str = "95% CI") -> Chart:
+def xla_scores(scores: pd.DataFrame, ci: str) -> Chart:
     """Each XLA's score with its CI (labelled ``ci``) against its target, coloured by status."""
     s = scores[~scores["suppressed"]].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.6 * len(s) + 1.2))
@@ -139,7 +139,7 @@ def weights_by(frame: pd.DataFrame, segment: str) -> Chart:
     return _done(fig)
 
 
-def driver_importance(table: pd.DataFrame, outcome: str = "the outcome", significance: float = 0.05) -> Chart:
+def driver_importance(table: pd.DataFrame, outcome: str, significance: float) -> Chart:
     """Each driver's share of explained variance (LMG), largest first; grey when p >= ``significance``."""
     t = table.sort_values("importance", ascending=True)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.4 * len(t) + 1.1))

@@ -30,6 +30,7 @@ from xmo_analysis.sources.readers.tables import sha256_path
 from xmo_analysis.sources.telemetry import check as check_telemetry
 from xmo_analysis.sources.telemetry import summarise as summarise_telemetry
 from xmo_analysis.sources.validation import ROW, DataError, name_columns, validate
+from xmo_analysis.core.vocabulary import in_cycle
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,7 @@ def _cycle_of(stamps: pd.Series, params: Params, cycles: list[str]) -> pd.Series
     out = pd.Series(pd.NA, index=stamps.index, dtype="object")
     for cid in cycles:
         c = params.cycles[cid]
-        inside = (stamps >= pd.Timestamp(c.start)) & (stamps < pd.Timestamp(c.end) + pd.Timedelta(days=1))
-        out[inside] = cid
+        out[in_cycle(stamps, c.start, c.end).fillna(False).to_numpy()] = cid
     return out
 
 
@@ -233,8 +233,7 @@ def _cross_checks(frames, params: Params, cycles: list[str], files: dict[str, st
     stamped = "submitted_at" in r and pd.api.types.is_datetime64_any_dtype(r["submitted_at"])
     for cid in sorted(set(r["cycle"]) & set(params.cycles)) if stamped else []:
         c = params.cycles[cid]
-        rows = r[(r["cycle"] == cid) & ((r["submitted_at"] < pd.Timestamp(c.start))
-                                        | (r["submitted_at"] >= pd.Timestamp(c.end) + pd.Timedelta(days=1)))]
+        rows = r[(r["cycle"] == cid) & r["submitted_at"].notna() & ~in_cycle(r["submitted_at"], c.start, c.end)]
         for row, stamp in zip(rows[ROW], rows["submitted_at"]):
             out.append(Problem(file=files["responses"], row=int(row), column="submitted_at",
                                value=str(stamp), rule=f"outside cycle {cid} ({c.start} to {c.end})"))

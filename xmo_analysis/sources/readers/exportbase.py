@@ -82,6 +82,18 @@ class ExportReader(Reader):
                    grid.encoding, grid.delimiter, {k: v for k, v in lay.labels.items() if k in frame}, lay.notes,
                    dropped)
 
+    # contract column -> the tool's names for it, first found wins (the export's own defaults)
+    META: dict[str, tuple[str, ...]] = {}
+
+    def defaults(self, raw: Raw) -> dict[str, str]:
+        """The contract columns the tool's metadata columns give without any mapping in params."""
+        out = {}
+        for contract in ("response_id", "submitted_at"):
+            col = self.column(raw, *self.META.get(contract, ()))
+            if col:
+                out[contract] = col
+        return out
+
     def column(self, raw: Raw, *names: str) -> str | None:
         """The first of ``names`` that the export has (tools renamed metadata columns over the years)."""
         lowered = {str(c).strip().lower(): c for c in raw.frame.columns}

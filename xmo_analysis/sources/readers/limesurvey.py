@@ -40,6 +40,7 @@ class LimeSurveyReader(ExportReader):
     """A LimeSurvey CSV (or .xlsx) export of responses."""
 
     name = "limesurvey"
+    META = META
     layouts = ("code", "code-text", "text", "r")
     identifying = frozenset({"ipaddr", "email", "firstname", "lastname", "token", "refurl", "IP address",
                              "IP-Adresse", "Referrer URL", "Referrer-URL", "Access code", "Zugangsschlüssel",
@@ -71,14 +72,6 @@ class LimeSurveyReader(ExportReader):
             return False
         i = top.index("submitdate")
         return any(len(r) > i and r[i] == "NA" for r in body)
-
-    def defaults(self, raw: Raw) -> dict[str, str]:
-        out = {}
-        for contract in ("response_id", "submitted_at"):
-            col = self.column(raw, *META[contract])
-            if col:
-                out[contract] = col
-        return out
 
     def row_filters(self, raw: Raw, options: dict) -> tuple[list[tuple[str, pd.Series]], list[Problem]]:
         only = {k: v for k, v in options.items() if k != "only_finished"}

@@ -31,6 +31,7 @@ import pandas as pd
 
 from xmo_analysis.core.exceptions import Problem
 from xmo_analysis.sources.readers.base import ROW, LoadReport, Raw, Reader
+from xmo_analysis.core.vocabulary import in_cycle
 
 ID_COLUMNS = {"responses": "response_id", "tickets": "ticket_id", "backlog": "item_id"}
 LEGACY_KEYS = ("response_id", "submitted_at", "respondent_id")  # an export's `mapping` names these directly
@@ -363,8 +364,7 @@ def _cycles(p: Prepared, opts: dict, params, label: str) -> None:
     when = p.frame["submitted_at"]
     cycle = pd.Series(pd.NA, index=p.frame.index, dtype="object")
     for c in params.cycles.values():
-        inside = (when >= pd.Timestamp(c.start)) & (when < pd.Timestamp(c.end) + pd.Timedelta(days=1))
-        cycle[inside.fillna(False).to_numpy()] = c.id
+        cycle[in_cycle(when, c.start, c.end).fillna(False).to_numpy()] = c.id
     outside = (cycle.isna() & when.notna()).to_numpy()
     p.frame["cycle"] = cycle
     if not outside.any():

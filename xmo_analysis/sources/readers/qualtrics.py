@@ -62,6 +62,8 @@ class QualtricsReader(ExportReader):
     """A Qualtrics CSV, TSV (UTF-16) or .xlsx export."""
 
     name = "qualtrics"
+    META = {"response_id": ("ResponseId", "ResponseID", "Response ID"),
+            "submitted_at": ("RecordedDate", "Recorded Date", "EndDate", "End Date")}
     layouts = ("current", "insights", "legacy", "two-header", "one-header")
     identifying = frozenset({"IPAddress", "IP Address", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
                              "LocationLatitude", "LocationLongitude", "LocationAccuracy", "Location Latitude",
@@ -98,16 +100,6 @@ class QualtricsReader(ExportReader):
             if name in top:
                 return not pd.isna(pd.to_datetime(row[top.index(name)], errors="coerce", format="mixed"))
         return True
-
-    def defaults(self, raw: Raw) -> dict[str, str]:
-        out = {}
-        rid = self.column(raw, "ResponseId", "ResponseID", "Response ID")
-        when = self.column(raw, "RecordedDate", "Recorded Date", "EndDate", "End Date")
-        if rid:
-            out["response_id"] = rid
-        if when:
-            out["submitted_at"] = when
-        return out
 
     def row_filters(self, raw: Raw, options: dict) -> tuple[list[tuple[str, pd.Series]], list[Problem]]:
         from xmo_analysis.sources.validation import parse_flags

@@ -32,6 +32,7 @@ class SurveyMonkeyReader(ExportReader):
     """A SurveyMonkey CSV or .xlsx export ("All individual responses")."""
 
     name = "surveymonkey"
+    META = {"response_id": ("Respondent ID", "RespondentID"), "submitted_at": ("End Date", "EndDate")}
     layouts = ("current", "2014", "one-header")
     identifying = frozenset({"IP Address", "Email Address", "First Name", "Last Name", "FirstName", "LastName",
                              "Email", "EmailAddress"})
@@ -57,16 +58,6 @@ class SurveyMonkeyReader(ExportReader):
         if "RespondentID" not in top and "Respondent ID" not in top:
             what = f"{forced or era} (2 header rows, no respondent id column)"
         return Layout(names, 2, what)
-
-    def defaults(self, raw: Raw) -> dict[str, str]:
-        out = {}
-        rid = self.column(raw, "Respondent ID", "RespondentID")
-        when = self.column(raw, "End Date", "EndDate")
-        if rid:
-            out["response_id"] = rid
-        if when:
-            out["submitted_at"] = when
-        return out
 
     def row_filters(self, raw: Raw, options: dict) -> tuple[list[tuple[str, pd.Series]], list[Problem]]:
         if options.get("only_finished"):
