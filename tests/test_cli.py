@@ -49,3 +49,17 @@ def test_demo_command_writes_data(tmp_path):
     assert (tmp_path / "d" / "responses.csv").exists()
     bad = runner.invoke(app, ["demo", "--out", str(tmp_path / "e"), "--scale", "0"])
     assert bad.exit_code == 2
+
+
+def test_version():
+    from xmo_analysis import __version__
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"xmo-analysis {__version__}"
+
+
+@pytest.mark.parametrize("command", [["run", "--cycle", "2026-Q4"], ["validate", "--cycle", "2026-Q4"], ["list"]])
+def test_a_folder_that_is_not_a_project_says_so_once(tmp_path, command):
+    result = runner.invoke(app, [*command, "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is not an xmo project" in result.output and "--project" in result.output
+    assert result.output.count("error:") == 1 and "every contract needs a source" not in result.output

@@ -20,6 +20,28 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
+
+def _version(value: bool) -> None:
+    if value:
+        from xmo_analysis import __version__
+        out.print(f"xmo-analysis {__version__}", markup=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")) -> None:
+    """xmo-analysis: measure, interpret and act on experience, one cycle at a time."""
+
+
+def _project(project: Path) -> Path:
+    """The project folder, or a one-line error when it is not one (instead of ten missing files)."""
+    if not (project / "params" / "xmo.yaml").is_file():
+        err.print(f"error: {project.resolve()} is not an xmo project (no params/xmo.yaml): run the command in the "
+                  "project folder or give it with --project PATH", markup=False)
+        raise typer.Exit(2)
+    return project
+
 PROJECT = typer.Option(Path("."), "--project", "-p", help="Project folder (holds params/, notebooks/, data/, reports/).")
 
 
@@ -66,6 +88,7 @@ def validate(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g
 
     Example: xmo validate --cycle 2026-Q4
     """
+    project = _project(project)
     from xmo_analysis.sources.loaders import load_cycle
     try:
         with err.status(f"Validating {cycle}"):
@@ -94,6 +117,7 @@ def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 202
       xmo run --cycle 2026-Q4 --renderer quarto --force
       xmo run --cycle 2026-Q4 --jobs 1
     """
+    project = _project(project)
     try:
         if not force:
             # The scheduler's common case, answered without importing the analysis stack.
@@ -132,6 +156,7 @@ def list_(project: Path = PROJECT, reports: Path = typer.Option(None, help="Repo
 
     Example: xmo list
     """
+    project = _project(project)
     from xmo_analysis.pipeline.publish import catalogue
     rows = catalogue(reports or project / "reports")
     if not rows:
