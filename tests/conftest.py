@@ -16,6 +16,7 @@ import pytest
 from xmo_analysis.pipeline.demo import generate
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = REPO / "tests"  # fixtures/ and reference/ live here; tests sit in folders mirroring the package
 
 
 def make_project(root: Path, scale: float = 0.1, seed: int = 7, audiences: bool = False) -> Path:

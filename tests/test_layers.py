@@ -86,5 +86,5 @@ def test_suffix_table_agrees_with_the_readers():
 @pytest.mark.parametrize("module", ["stats", "privacy", "core", "missions"])
 def test_tests_mirror_the_layout(module):
     # every layer with modules of its own has tests that import it
-    sources = " ".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
+    sources = " ".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").rglob("test_*.py"))
     assert f"xmo_analysis.{module}" in sources or f"from xmo_analysis import {module}" in sources

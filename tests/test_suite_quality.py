@@ -37,7 +37,7 @@ def _vacuous(node: ast.Assert) -> bool:
 
 def test_every_test_asserts_something_that_can_fail():
     weak, vacuous, count = [], [], 0
-    for path in sorted(TESTS.glob("test_*.py")):
+    for path in sorted(TESTS.rglob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         helpers = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and not n.name.startswith("test_")}
         for node in ast.walk(tree):

@@ -17,7 +17,9 @@ from xmo_analysis.domain.backlog import prioritise, rice, wsjf
 from xmo_analysis.sources.loaders import load_cycle
 from xmo_analysis.domain.text import distinctive_terms, examples, sentiment, themes
 
-REF = Path(__file__).parent / "reference"
+from conftest import TESTS
+
+REF = TESTS / "reference"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,9 @@ from xmo_analysis import stats
 from xmo_analysis.stats.comparisons import compare_segments, segment_vs_rest
 from xmo_analysis.stats.regression import benjamini_hochberg, control_limits, did, trend
 
-REF = Path(__file__).parent / "reference"
+from conftest import TESTS
+
+REF = TESTS / "reference"
 MARGINS = {"loc": {"L": 300, "M": 250, "S": 450}, "dep": {"A": 200, "B": 300, "C": 250, "D": 250}}
 
 

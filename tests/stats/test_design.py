@@ -14,7 +14,9 @@ import pytest
 from xmo_analysis import stats
 from xmo_analysis.stats.design import Design
 
-REF = Path(__file__).parent / "reference"
+from conftest import TESTS
+
+REF = TESTS / "reference"
 MARGINS = {"loc": {"L": 300, "M": 250, "S": 450}, "dep": {"A": 200, "B": 300, "C": 250, "D": 250}}
 
 

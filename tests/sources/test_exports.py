@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, TESTS
 from xmo_analysis.pipeline.demo import QUALTRICS_MAPPING, generate
 from xmo_analysis.core.exceptions import InputError
 from xmo_analysis.sources.exports import parse_qualtrics, parse_surveymonkey
 from xmo_analysis.sources.loaders import load_cycle, read_limesurvey, read_qualtrics, read_surveymonkey
 from xmo_analysis.core.params import load_params
 
-FIX = Path(__file__).parent / "fixtures" / "exports"
+FIX = TESTS / "fixtures" / "exports"
 CSAT = {"Very dissatisfied": 1, "Dissatisfied": 2, "Neither satisfied nor dissatisfied": 3, "Satisfied": 4,
         "Very satisfied": 5}
 SEGMENTS = ["department", "location", "channel", "journey_stage", "experience_type"]

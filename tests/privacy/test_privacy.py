@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from xmo_analysis.privacy import hidden_groups, redact, suppress_rows
 
-CASES = Path(__file__).parent / "fixtures" / "redaction_cases.txt"
+from conftest import TESTS
+
+CASES = TESTS / "fixtures" / "redaction_cases.txt"
 MARK = re.compile(r"\{\{(\w+):(.+?)\}\}|\[\[(.+?)\]\]")
 OPENERS = ["", "Honestly frustrating. ", "Mixed experience this quarter. "]
 CLOSERS = ["", " Waited 45 minutes in total.", " Ticket INC-2026Q4-000777 is still open."]

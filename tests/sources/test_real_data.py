@@ -21,7 +21,9 @@ from xmo_analysis.sources.loaders import load_source, read_source
 from xmo_analysis.core.params import load_params
 from xmo_analysis.privacy import redact_series
 
-REAL = Path(__file__).parent / "fixtures" / "real"
+from conftest import TESTS
+
+REAL = TESTS / "fixtures" / "real"
 PARAMS = REAL / "params"
 FILES = sorted(p.relative_to(REAL).as_posix() for p in REAL.rglob("*.csv") if "params" not in p.parts)
 NAN = float("nan")

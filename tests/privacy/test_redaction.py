@@ -18,7 +18,9 @@ from xmo_analysis.privacy import redact_series
 from xmo_analysis.privacy.redaction import find_pii, redact
 from xmo_analysis.privacy.redaction_eval import evaluate, format_table, load
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from conftest import TESTS
+
+FIXTURES = TESTS / "fixtures"
 DEV = FIXTURES / "redaction_dev" / "dev.jsonl"
 HELDOUT = sorted((FIXTURES / "pii_eval").glob("*.jsonl")) if (FIXTURES / "pii_eval").is_dir() else []
 HELDOUT = [p for p in HELDOUT if not p.name.endswith("_draft.jsonl")]

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from xmo_analysis import stats
 
-REF = Path(__file__).parent / "reference"
+from conftest import TESTS
+
+REF = TESTS / "reference"
 MARGINS = {"loc": {"L": 300, "M": 250, "S": 450}, "dep": {"A": 200, "B": 300, "C": 250, "D": 250}}
 
 
