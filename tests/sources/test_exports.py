@@ -1,7 +1,6 @@
 """Survey-tool exports: each tool's real layout read into the same tidy responses frame."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest

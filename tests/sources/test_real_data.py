@@ -8,7 +8,6 @@ import io
 import math
 from collections import defaultdict
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 import pytest

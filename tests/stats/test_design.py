@@ -5,7 +5,6 @@ raked design; the unweighted domain is checked by hand (a plain mean of the doma
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -6,7 +6,6 @@ lmtest 0.9.40) on tests/reference/regression_data.csv and rake_data.csv. ``coeft
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -6,7 +6,6 @@ the comparisons allow 1e-6 relative.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -84,7 +84,6 @@ def draft(path: Path, tool: str, contract: str | None, raw: Raw, cols: list[Colu
                           notes)
     reader = READERS[fmt]()
     defaults = reader.defaults(raw)
-    by_name = {c.name: c for c in cols}
     taken: set[str] = {"response_id", "submitted_at", "respondent_id", "cycle"}
     for c in cols:
         if c.name not in defaults.values():

@@ -53,9 +53,6 @@ def reader_for(fmt: str | None, label: str, contract: str | None = None) -> Read
 
 
 # Importing a reader module registers its classes.
-from xmo_analysis.sources.readers import limesurvey
-from xmo_analysis.sources.readers import qualtrics
-from xmo_analysis.sources.readers import surveymonkey
-from xmo_analysis.sources.readers import tables  # noqa: E402,F401
+from xmo_analysis.sources.readers import limesurvey, qualtrics, surveymonkey, tables  # noqa: E402,F401
 
 __all__ = ["READERS", "register", "reader_for", "guess_format", "Reader", "Raw", "LoadReport", "ROW"]

@@ -1,0 +1,162 @@
+"""What a cycle runs and analyses, and the XMO's policy: the mission registry, audiences, mission 2's
+analysis choices, and their checks at load (used by :mod:`xmo_analysis.core.params`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xmo_analysis.core.exceptions import Problem
+
+CYCLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Mission:
+    """One notebook of the cycle: ``id`` (also the report's file stem), its notebook under
+    ``notebooks/`` and the title readers see (portal, report heading, PDF running title)."""
+
+    id: str
+    notebook: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Readers who get a report on their own group: every level of ``column`` (a segment) with at
+    least ``min_respondents`` respondents in the cycle gets one, from ``notebook`` (default
+    ``audience.ipynb``) run with the parameters ``audience`` and ``group``."""
+
+    id: str
+    column: str
+    min_respondents: int
+    title: str
+    notebook: str = "audience.ipynb"
+
+
+# The three missions of the XMO, used when params list none.
+DEFAULT_MISSIONS = (Mission("1_measures", "1_measures.ipynb", "Managing experience measures"),
+                    Mission("2_findings", "2_findings.ipynb", "Interpret and action findings"),
+                    Mission("3_manage", "3_manage.ipynb", "Manage experience"))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What mission 2 analyses (``analysis:`` in ``xmo.yaml``; defaults from the instrument).
+
+    outcome : the overall-experience item whose drivers are sought (default: the first item of
+        type happiness, nps, csat or ces, in that order).
+    drivers : candidate drivers: construct names and O/T metric ids (default: every construct
+        and every O/T metric that is not a rate).
+    log_drivers : metric ids entered as their logarithm (skewed durations).
+    breakdowns : segment columns compared with the rest of the organisation (default: the
+        population segments, else the first two segments).
+    context_by : the segment column of the X-O-T context table (default: the first breakdown).
+    openness_by : the segment column of compliments and complaints (default: the first segment
+        that is not a breakdown, else the first breakdown).
+    """
+
+    outcome: str | None
+    drivers: tuple[str, ...]
+    log_drivers: tuple[str, ...]
+    breakdowns: tuple[str, ...]
+    context_by: str | None
+    openness_by: str | None
+
+
+OUTCOME_TYPES = ("happiness", "nps", "csat", "ces")
+
+
+def _analysis(raw: dict, items: dict, metrics: dict, segments: list, population_segments: list,
+              constructs: dict) -> Analysis:
+    outcome = raw.get("outcome")
+    if outcome is None:
+        outcome = next((i.id for t in OUTCOME_TYPES for i in items.values() if i.type == t), None)
+    drivers = raw.get("drivers")
+    if drivers is None:
+        drivers = list(constructs) + [m for m, v in metrics.items() if v.aggregation != "rate"]
+    breakdowns = raw.get("breakdowns")
+    if breakdowns is None:
+        breakdowns = [s for s in population_segments if s in segments] or list(segments[:2])
+    context_by = raw.get("context_by") or (breakdowns[0] if breakdowns else None)
+    openness_by = raw.get("openness_by") or next((s for s in segments if s not in breakdowns), context_by)
+    return Analysis(outcome, tuple(drivers), tuple(raw.get("log_drivers") or ()), tuple(breakdowns), context_by,
+                    openness_by)
+
+
+def _check_audiences(path: Path, raw: Any, segments: list, min_group: int, problems: list[Problem]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        problems.append(Problem(file=str(path), column="audiences", rule="a mapping of audience id -> {column, ...}"))
+        return
+    for aid, a in raw.items():
+        a = a if isinstance(a, dict) else {}
+        col = a.get("column", aid)
+        if not CYCLE_ID.match(str(aid)):
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}", rule="an audience id is 1-64 letters, "
+                                    "digits, '-' or '_' (it names the reports' folder)"))
+        if col not in segments:
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}.column", value=col,
+                                    rule=f"not a segment column (segments: {', '.join(map(str, segments))})"))
+        m = a.get("min_respondents", max(10, min_group))
+        if not isinstance(m, int) or m < min_group:
+            problems.append(Problem(file=str(path), column=f"audiences.{aid}.min_respondents", value=m,
+                                    rule=f"a whole number of at least privacy.min_group_size ({min_group})"))
+
+
+def _check_missions(path: Path, raw: Any, problems: list[Problem]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(file=str(path), column="missions", rule="a list of {id, notebook, title}"))
+        return
+    seen = set()
+    for n, m in enumerate(raw, start=1):
+        mid = m.get("id") if isinstance(m, dict) else None
+        if not (isinstance(mid, str) and CYCLE_ID.match(mid)) or mid in seen:
+            problems.append(Problem(file=str(path), column=f"missions[{n}].id", value=mid,
+                                    rule="a mission id is unique, 1-64 letters, digits, '-' or '_' (it names the report files)"))
+        seen.add(mid)
+        nb = m.get("notebook") if isinstance(m, dict) else None
+        if nb is not None and (not str(nb).endswith(".ipynb") or "/" in str(nb) or "\\" in str(nb)):
+            problems.append(Problem(file=str(path), column=f"missions[{n}].notebook", value=nb,
+                                    rule="a notebook file name under notebooks/, ending in .ipynb"))
+
+
+def _check_analysis(path: Path, settings: dict, items: dict, metrics: dict, constructs: set,
+                    problems: list[Problem]) -> None:
+    raw = settings.get("analysis") or {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(file=str(path), column="analysis", rule="must be a mapping"))
+        return
+    segments = list(settings.get("segments") or [])
+    out = raw.get("outcome")
+    if out is not None and (out not in items or items[out].type in ("text", "likert")):
+        problems.append(Problem(file=str(path), column="analysis.outcome", value=out,
+                                rule="the outcome is a scored item of the instrument (not a Likert item or text)"))
+    for key in ("drivers", "log_drivers"):
+        for ref in raw.get(key) or []:
+            if ref not in constructs and ref not in metrics:
+                problems.append(Problem(file=str(path), column=f"analysis.{key}", value=ref,
+                                        rule="a driver is a construct of the instrument or a metric of metrics.yaml"))
+    for key in ("breakdowns", "context_by", "openness_by"):
+        vals = raw.get(key)
+        for seg in ([vals] if isinstance(vals, str) else vals or []):
+            if seg not in segments:
+                problems.append(Problem(file=str(path), column=f"analysis.{key}", value=seg,
+                                        rule=f"not a segment column of xmo.yaml (segments: {', '.join(map(str, segments))})"))
+
+
+_POLICY_RANGES = {"confidence": (0.5, 0.9999), "significance": (1e-6, 0.5), "alpha_floor": (0.0, 1.0),
+                  "backlog_lift": (1.0, 100.0)}
+
+
+def _check_policy(path: Path, policy: Any, problems: list[Problem]) -> None:
+    for key, value in (policy or {}).items() if isinstance(policy, dict) else ():
+        lo, hi = _POLICY_RANGES.get(key, (None, None))
+        if lo is not None and not (isinstance(value, (int, float)) and lo <= value <= hi):
+            problems.append(Problem(file=str(path), column=f"policy.{key}", value=value,
+                                    rule=f"policy.{key} is a number from {lo} to {hi}"))
