@@ -19,7 +19,8 @@ from xmo_analysis.core.vocabulary import EXPERIENCE_TYPES, ITEM_TYPES, SCORE_SCA
 from xmo_analysis.core.schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
 
 from xmo_analysis.core.registry import (CYCLE_ID, DEFAULT_MISSIONS, Analysis, Audience, Mission, _analysis,  # noqa: F401
-                                        _check_analysis, _check_audiences, _check_missions, _check_policy)
+                                        _check_analysis, _check_audiences, _check_missions, _check_policy,
+                                        _check_segment_values)
 AGGREGATIONS = {"mean", "median", "p90", "rate"}
 CONTRACTS = ("responses", "tickets", "telemetry", "population", "backlog")
 
@@ -92,6 +93,11 @@ class Params:
     @property
     def segments(self) -> list[str]:
         return list(self.settings.get("segments", []))
+
+    @property
+    def segment_values(self) -> dict[str, list]:
+        """Segment -> the only values it may take (``segment_values:`` in ``xmo.yaml``), checked at load."""
+        return {str(k): list(v) for k, v in (self.settings.get("segment_values") or {}).items()}
 
     @property
     def population_segments(self) -> list[str]:
@@ -272,6 +278,8 @@ def load_params(root: str | Path) -> Params:
     _check_policy(root / "xmo.yaml", settings.get("policy") if isinstance(settings, dict) else None, problems)
     if isinstance(settings, dict):
         _check_missions(root / "xmo.yaml", settings.get("missions"), problems)
+        _check_segment_values(root / "xmo.yaml", settings.get("segment_values"), list(settings.get("segments") or []),
+                              problems)
         _check_audiences(root / "xmo.yaml", settings.get("audiences"), list(settings.get("segments") or []),
                          int((settings.get("privacy") or {}).get("min_group_size", 5)), problems)
         _check_analysis(root / "xmo.yaml", settings, items, metrics, constructs, problems)

@@ -107,6 +107,16 @@ def _check_audiences(path: Path, raw: Any, segments: list, min_group: int, probl
                                     rule=f"a whole number of at least privacy.min_group_size ({min_group})"))
 
 
+def _check_segment_values(path: Path, raw: Any, segments: list, problems: list[Problem]) -> None:
+    for seg, values in (raw or {}).items() if isinstance(raw, dict) else ():
+        if seg not in segments:
+            problems.append(Problem(file=str(path), column=f"segment_values.{seg}", value=seg,
+                                    rule=f"not a segment column (segments: {', '.join(map(str, segments))})"))
+        if not isinstance(values, list) or not values:
+            problems.append(Problem(file=str(path), column=f"segment_values.{seg}", value=values,
+                                    rule="a list of the values the segment may take"))
+
+
 def _check_missions(path: Path, raw: Any, problems: list[Problem]) -> None:
     if raw is None:
         return

@@ -61,6 +61,7 @@ SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
 XMO = {
     "organisation": ANY,
     "segments": ANY,
+    "segment_values": MapOf(ANY),  # segment -> the only values it may take
     "population_segments": ANY,
     "weighting": {"method": ANY, "margins": ANY},
     "privacy": {"min_group_size": ANY, "min_comment_group": ANY},

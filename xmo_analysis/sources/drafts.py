@@ -11,10 +11,11 @@ from xmo_analysis.sources.inspect import Column, Inspection, _q, _role, slug
 from xmo_analysis.sources.readers import READERS
 from xmo_analysis.sources.readers.base import Raw
 
+# The tickets contract's own columns; every other descriptive column is offered as a segment under
+# its own name (the user keeps those that match params' segments).
 TICKET_ROLES = (("ticket_id", r"^(ticket_?id|number|incident|id|key)$"), ("opened_at", r"opened|created"),
-                ("resolved_at", r"resolved|closed_at|solved"), ("sla_met", r"sla"),
-                ("channel", r"channel|contact_type|source"), ("department", r"department|assignment_group|team"),
-                ("location", r"location|site"))
+                ("resolved_at", r"resolved|closed_at|solved"), ("sla_met", r"sla"))
+MAX_SEGMENT_LEVELS = 60  # more distinct values than this: a free-text or id column, not a segment
 
 
 def _contract(columns: list[str], tool: str, forced: str | None) -> str:
@@ -185,12 +186,17 @@ def _tickets(path: Path, fmt: str, raw: Raw, cols: list[Column], notes: list[str
             lines.append(f"      take: {{{found['opened_at']}: first}}   # every other column: its last known value")
         if reopen:
             lines.append(f"      count_flags: {{reopened: {reopen}}}   # reopened = {reopen} above 0")
-    segs = [found[s] for s in ("channel", "department", "location") if s in found]
+    taken = set(found.values()) | {key}
+    segs = [c.name for c in cols if c.name not in taken and c.kind == "choice"
+            and 1 < frame[c.name].nunique() <= MAX_SEGMENT_LEVELS]
     tokens = {t for c in cols if c.name in segs for t in c.missing_tokens}
     if tokens or any(frame[s].isna().any() for s in segs):
-        lines.append("    blank_segment: Unknown   # blank (or missing-value) channel/department/location")
+        lines.append("    blank_segment: Unknown   # blank (or missing-value) segment values")
     lines.append("    columns:   # contract column: file column")
     for role, _ in TICKET_ROLES:
         lines.append(f"      {role}: {_q(found[role])}" if role in found else f"      {role}: \"?\"   # EDIT: not found")
+    used: set[str] = set(found)
+    for name in segs:
+        lines.append(f"      {slug(name, used)}: {_q(name)}   # a segment? keep it under the name params' segments use")
     return Inspection(str(path), "eventlog" if key else fmt, "tickets", raw, cols, lines,
                       ["  (no instrument: tickets are operational data)"], notes)

@@ -21,9 +21,9 @@ from pandera.errors import SchemaErrors
 
 from xmo_analysis.core.exceptions import InputError, Problem
 from xmo_analysis.core.params import Params
+from xmo_analysis.core.vocabulary import EXPERIENCE_TYPES
 
 ROW = "_row"  # the source row number, added by the loaders
-EXPERIENCE_TYPES = ["CX", "EX", "UX", "PX"]
 BACKLOG_STATUSES = ["idea", "planned", "in progress", "released", "done", "cancelled"]
 KANO = ["must-be", "performance", "attractive", "indifferent", "reverse"]
 
@@ -49,8 +49,10 @@ def responses_schema(params: Params, dated: bool = True) -> pa.DataFrameSchema:
         "submitted_at": pa.Column("datetime64[ns]", nullable=not dated, required=dated, coerce=True),
         "comment": _text(nullable=True, required=False),
     }
+    allowed = params.segment_values
     for seg in params.segments:
-        checks = [pa.Check.isin(EXPERIENCE_TYPES, error="one of CX, EX, UX, PX")] if seg == "experience_type" else []
+        levels = allowed.get(seg)
+        checks = [pa.Check.isin(levels, error=f"one of {', '.join(map(str, levels))}")] if levels else []
         checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, error="a non-empty segment name"))
         cols[seg] = _text(checks=checks)
     for item in params.scored_items:
@@ -97,7 +99,8 @@ def backlog_schema(params: Params) -> pa.DataFrameSchema:
     num = lambda *checks, nullable=False: pa.Column(float, coerce=True, nullable=nullable, checks=list(checks))  # noqa: E731
     return pa.DataFrameSchema({
         "item_id": _text(unique=True), "title": _text(),
-        "experience_type": _text(checks=pa.Check.isin(EXPERIENCE_TYPES, error="one of CX, EX, UX, PX")),
+        "experience_type": _text(checks=pa.Check.isin(list(EXPERIENCE_TYPES),
+                                                      error=f"one of {', '.join(EXPERIENCE_TYPES)}")),
         "xla": _text(checks=pa.Check.isin(sorted(params.xlas), error="an XLA id of params/ambitions.yaml")),
         "owner": _text(nullable=True), "status": _text(checks=pa.Check.isin(BACKLOG_STATUSES, error=f"one of {BACKLOG_STATUSES}")),
         "created": pa.Column("datetime64[ns]", coerce=True, nullable=True),
