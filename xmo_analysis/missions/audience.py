@@ -20,6 +20,7 @@ from xmo_analysis.domain.backlog import prioritise
 from xmo_analysis.present.display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_signed, label
 from xmo_analysis.sources.loaders import CycleData
 from xmo_analysis.core.params import Audience
+from xmo_analysis.core.vocabulary import SCORE_LABELS
 from xmo_analysis.domain.text import comments_frame, examples
 from xmo_analysis.core.vocabulary import AT_RISK, MISSED
 from xmo_analysis.domain.xla import published_hidden, x_points, xla_scores
@@ -118,15 +119,18 @@ def items_section(data: CycleData, audience: str | None = None, group: str | Non
     for ref in refs:
         pts = x_points(resp, data.params, ref)
         mine = pts[mask]
-        rows.append({"measure": data.params.construct_label(ref) if ref in data.params.constructs() else ref,
+        item = data.params.items.get(ref)
+        name = (data.params.construct_label(ref) if ref in data.params.constructs()
+                else f"{SCORE_LABELS.get(item.type, ref)}: {item.text}" if item else ref)
+        rows.append({"measure": name,
                      "answers": int(np.sum(~np.isnan(mine))), "score (0-100)": float(np.nanmean(mine)),
                      "organisation": float(np.nanmean(pts))})
     t = pd.DataFrame(rows).assign(difference=lambda f: f["score (0-100)"] - f["organisation"])
     t = t[t["answers"] >= data.params.min_group_size].sort_values("score (0-100)", ascending=False, kind="stable")
     formats = {"score (0-100)": fmt1, "organisation": fmt1, "difference": fmt_signed,
                "answers": lambda v: fmt_number(v, 0)}
-    return Section([Table(t.head(top), caption=f"Strongest in {group}", formats=formats, status=()),
-                    Table(t.tail(top).iloc[::-1], caption=f"Weakest in {group}", formats=formats, status=(),
+    return Section([Table(t.head(top), caption=f"Strongest in {group}", formats=formats, status=(), wide=("measure",)),
+                    Table(t.tail(top).iloc[::-1], caption=f"Weakest in {group}", formats=formats, status=(), wide=("measure",),
                           note="Each item and construct on 0-100 (unweighted means of the group's answers); "
                                f"measures with fewer than {data.params.min_group_size} answers are left out.")])
 
