@@ -91,3 +91,50 @@ def test_previous_cycle_is_one_rule(params_dir):
     _edit(params_dir / "cycles" / "2026-Q3.yaml", "previous: 2026-Q2", "previous: 2025-Q4")
     # a previous cycle that params do not define: the cycle that starts last before it
     assert load_params(params_dir).previous_cycle("2026-Q3") == "2026-Q2"
+
+
+# ---------------------------------------------------------------- optional contracts
+def _drop_source(params_dir, name: str) -> None:
+    """Remove ``sources.<name>`` (its block of indented lines) from xmo.yaml."""
+    import re
+    path = params_dir / "xmo.yaml"
+    text = path.read_text(encoding="utf-8")
+    new = re.sub(rf"(?m)^  {name}:\n(?:    .*\n)+", "", text)
+    assert new != text, name
+    path.write_text(new, encoding="utf-8")
+
+
+def test_only_the_survey_needs_a_source(params_dir):
+    for name in ("population", "backlog"):
+        _drop_source(params_dir, name)
+    _edit(params_dir / "xmo.yaml", "population_segments: [department, location]", "population_segments: []")
+    _edit(params_dir / "xmo.yaml", "  method: rake", "  method: none")
+    p = load_params(params_dir)
+    assert set(p.settings["sources"]) == {"responses", "tickets", "telemetry"}
+
+
+def test_what_reads_an_absent_source_is_an_error_naming_it(params_dir):
+    _drop_source(params_dir, "population")
+    _drop_source(params_dir, "tickets")
+    _drop_source(params_dir, "responses")
+    text = _problems(params_dir)
+    assert "sources.responses" in text and "the survey (responses) needs a source" in text
+    assert "population_segments" in text and "raking needs a population frame" in text
+    # each ticket metric of metrics.yaml, by name
+    import yaml
+    metrics = yaml.safe_load((params_dir / "metrics.yaml").read_text())["metrics"]
+    for mid, m in metrics.items():
+        assert (f"metric '{mid}'" in text) == (m["source"] == "tickets"), mid
+
+
+def test_a_likert_item_alone_may_be_an_indicator_and_the_outcome(params_dir):
+    """A real survey's overall question is often a plain Likert item without a construct."""
+    _edit(params_dir / "instrument.yaml", "items:\n", "items:\n  - {id: overall, type: likert, scale: [1, 5], "
+          "text: Overall I am satisfied}\n  - {id: worse, type: likert, scale: [1, 5], reverse: true, text: It got worse}\n")
+    _edit(params_dir / "ambitions.yaml", "      - {kind: x, ref: communication, weight: 0.70}",
+          "      - {kind: x, ref: overall, weight: 0.70}")
+    _edit(params_dir / "xmo.yaml", "  outcome: happiness", "  outcome: overall")
+    p = load_params(params_dir)
+    assert p.analysis.outcome == "overall"
+    _edit(params_dir / "xmo.yaml", "  outcome: overall", "  outcome: worse")
+    assert "reverse-keyed" in _problems(params_dir)

@@ -94,3 +94,30 @@ def test_metric_missing_for_the_organisation(project):
     # composition sums to the published (weighted) score
     weighted = xla_scores(data).set_index("xla").loc[xla.id, "score"]
     assert comp["contribution"].sum() == pytest.approx(weighted, abs=1e-9)
+
+
+def test_a_group_whose_results_rest_on_too_few_answers_is_hidden(project):
+    """The threshold counts the people whose answers make a result, not the group's size: a
+    department of 12 of whom only 3 answered any survey item of the XLAs must show no score, and
+    one more group is hidden with it (else its score follows by subtraction)."""
+    path = project / "data" / "demo" / "responses.csv"
+    resp = pd.read_csv(path)
+    data0 = load_cycle(project, "2026-Q4")
+    params = data0.params
+    min_n = params.min_group_size
+    cur = resp[resp["cycle"] == "2026-Q4"]
+    sizes = cur["department"].value_counts()
+    victim = sizes.index[-1]  # the smallest department, still far above the threshold
+    rows = cur.index[cur["department"] == victim]
+    assert len(rows) > min_n + 3
+    items = [i.id for i in params.scored_items]
+    resp.loc[rows[3:], items] = np.nan  # only 3 of them answered anything scored
+    resp.to_csv(path, index=False)
+    data = load_cycle(project, "2026-Q4")
+    by = xla_scores(data, by="department")
+    mine = by[by["segment"] == victim]
+    assert mine["suppressed"].all() and mine["score"].isna().all()
+    hidden = set(by.loc[by["suppressed"], "segment"])
+    assert len(hidden) == 2  # the victim and its complement
+    before = set(xla_scores(data0, by="department").query("suppressed")["segment"])
+    assert before == set()

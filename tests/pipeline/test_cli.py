@@ -63,3 +63,15 @@ def test_a_folder_that_is_not_a_project_says_so_once(tmp_path, command):
     assert result.exit_code == 2
     assert "is not an xmo project" in result.output and "--project" in result.output
     assert result.output.count("error:") == 1 and "every contract needs a source" not in result.output
+
+
+def test_validate_prints_what_loading_did_and_what_is_absent(project):
+    """`xmo validate` shows each source's load report and names the contracts params leave out."""
+    import re
+    xmo = project / "params" / "xmo.yaml"
+    text = re.sub(r"(?m)^  backlog:\n(?:    .*\n)+", "", xmo.read_text(encoding="utf-8"))
+    xmo.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--cycle", "2026-Q4", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "responses: " in result.output and "rows read" in result.output and "rows kept" in result.output
+    assert "backlog: no source in params/xmo.yaml" in result.output

@@ -23,6 +23,10 @@ from xmo_analysis.core.registry import (CYCLE_ID, DEFAULT_MISSIONS, Analysis, Au
                                         _check_segment_values)
 AGGREGATIONS = {"mean", "median", "p90", "rate"}
 CONTRACTS = ("responses", "tickets", "telemetry", "population", "backlog")
+# Only the survey is required: a customer survey may have no population frame, a young XMO no
+# backlog, a cycle no ticket or telemetry export. An absent contract is an empty table, and the
+# reports say what could not be computed without it.
+OPTIONAL_CONTRACTS = ("tickets", "telemetry", "population", "backlog")
 
 
 @dataclass(frozen=True)
@@ -271,10 +275,7 @@ def load_params(root: str | Path) -> Params:
     if not isinstance(settings, dict):
         problems.append(Problem(file=str(root / "xmo.yaml"), rule="must be a mapping"))
         settings = {}
-    for name in CONTRACTS:
-        if name not in (settings.get("sources") or {}):
-            problems.append(Problem(file=str(root / "xmo.yaml"), column=f"sources.{name}",
-                                    rule="every contract needs a source"))
+    _check_sources(root / "xmo.yaml", settings, metrics, problems)
     _check_policy(root / "xmo.yaml", settings.get("policy") if isinstance(settings, dict) else None, problems)
     if isinstance(settings, dict):
         _check_missions(root / "xmo.yaml", settings.get("missions"), problems)
@@ -373,14 +374,14 @@ def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], me
         for k, ind in enumerate(raw.get("indicators") or [], start=1):
             kind, ref, weight = ind.get("kind"), ind.get("ref"), ind.get("weight")
             if kind == "x":
-                known = ref in constructs or (ref in items and items[ref].type not in ("text", "likert"))
+                known = ref in constructs or (ref in items and items[ref].type != "text")
             elif kind in ("o", "t"):
                 known = ref in metrics and metrics[ref].source == ("tickets" if kind == "o" else "telemetry")
             else:
                 known = False
             if not known:
                 problems.append(Problem(file=str(path), column=f"{where}.indicators[{k}].ref", value=ref,
-                                        rule=f"unknown {kind!s} indicator: an x indicator names a scored item or a construct, "
+                                        rule=f"unknown {kind!s} indicator: an x indicator names a survey item (not text) or a construct, "
                                              "an o/t indicator a tickets/telemetry metric of metrics.yaml"))
                 ok = False
             if not isinstance(weight, (int, float)) or weight <= 0:
@@ -400,3 +401,27 @@ def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], me
         if ok:
             out[xid] = XLA(xid, str(raw.get("name", xid)), raw["experience_type"], float(target), tuple(indicators))
     return out
+
+
+def _check_sources(path: Path, settings: Any, metrics: dict, problems: list[Problem]) -> None:
+    """The survey must have a source; what reads an absent contract must not be configured."""
+    if not isinstance(settings, dict):
+        return
+    sources = settings.get("sources") or {}
+    if "responses" not in sources:
+        problems.append(Problem(file=str(path), column="sources.responses",
+                                rule="the survey (responses) needs a source: path and format"))
+    for mid, m in sorted(metrics.items()):
+        if m.source not in sources:
+            problems.append(Problem(file=str(path), column=f"sources.{m.source}", value=mid,
+                                    rule=f"metric {mid!r} of metrics.yaml reads {m.source}, which has no source "
+                                         "(add sources.{0} or remove the metric)".format(m.source)))
+    if "population" not in sources:
+        if settings.get("population_segments"):
+            problems.append(Problem(file=str(path), column="population_segments",
+                                    value=settings["population_segments"],
+                                    rule="population segments need sources.population (or set population_segments: [])"))
+        if (settings.get("weighting") or {}).get("method") == "rake":
+            problems.append(Problem(file=str(path), column="weighting.method", value="rake",
+                                    rule="raking needs a population frame: add sources.population or weighting: "
+                                         "{method: none}"))

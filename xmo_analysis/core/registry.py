@@ -144,9 +144,10 @@ def _check_analysis(path: Path, settings: dict, items: dict, metrics: dict, cons
         return
     segments = list(settings.get("segments") or [])
     out = raw.get("outcome")
-    if out is not None and (out not in items or items[out].type in ("text", "likert")):
+    if out is not None and (out not in items or items[out].type == "text" or items[out].reverse):
         problems.append(Problem(file=str(path), column="analysis.outcome", value=out,
-                                rule="the outcome is a scored item of the instrument (not a Likert item or text)"))
+                                rule="the outcome is an item of the instrument, not text and not reverse-keyed "
+                                     "(higher must mean better)"))
     for key in ("drivers", "log_drivers"):
         for ref in raw.get(key) or []:
             if ref not in constructs and ref not in metrics:

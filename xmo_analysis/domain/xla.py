@@ -45,8 +45,8 @@ def x_points(responses: pd.DataFrame, params: Params, ref: str) -> np.ndarray:
     item = params.items[ref]
     if item.type in SCORE_TYPES:
         return SCORE_TYPES[item.type].points_0_100(responses[ref])
-    lo, hi = item.scale
-    return 100 * (responses[ref].to_numpy(dtype=float, na_value=np.nan) - lo) / (hi - lo)
+    # a Likert item on its own: a construct of one item (reverse keying included)
+    return likert_points(responses[[ref]], item.scale, reverse=[ref] if item.reverse else [])
 
 
 def attainment(value: float, metric: Metric) -> float:
@@ -66,7 +66,7 @@ def indicator_table(data, params: Params, cycle: str | None = None) -> pd.DataFr
         value = metric_source(data, m.source, cycle).metric(m)
         rows.append({"metric": m.id, "label": m.label, "source": m.source, "value": value, "unit": m.unit,
                      "target": m.target, "better": m.direction, "attainment": attainment(value, m)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["metric", "label", "source", "value", "unit", "target", "better", "attainment"])
 
 
 @dataclass(frozen=True)
@@ -164,10 +164,36 @@ def published_hidden(data, cycle: str | None = None) -> set[tuple[str, object]]:
         columns = [c for c in columns if c in resp]
         small = set()
         for c in columns:
-            h = hidden_groups(resp[c].value_counts(), params.min_group_size)
+            h = hidden_groups(scored_counts(data, c, cycle), params.min_group_size)
             small |= {(c, lvl) for lvl in h[h].index}
         return differencing_hidden(resp, columns, params.min_group_size, small)
     return memo(data, ("hidden", cycle), compute)
+
+
+def scored_counts(data, by: str, cycle: str | None = None) -> pd.Series:
+    """Per group of ``by``: the fewest respondents whose answers are behind any of its XLA scores.
+
+    The privacy threshold counts the people a result comes from, not the group's size: a group
+    of 7 of whom 3 answered the XLA's items would otherwise publish a score of 3 people. One
+    count per group (the smallest over the XLAs) keeps one suppression decision per breakdown.
+    """
+    cycle = cycle or data.cycle
+
+    def compute():
+        resp = data.of_cycle("responses", cycle)
+        groups = resp[by].to_numpy()
+        levels = sorted(pd.unique(resp[by].dropna()), key=str)
+        counts = pd.Series({lvl: int((groups == lvl).sum()) for lvl in levels}, dtype="int64")
+        for xla in data.params.xlas.values():
+            refs = [i.ref for i in xla.indicators if i.kind == "x"]
+            if not refs:  # O/T only: no respondent's answer behind it
+                continue
+            # the survey answers are what a small group would reveal (the O/T part is the segment's)
+            scored = np.logical_or.reduce([np.isfinite(x_points(resp, data.params, r)) for r in refs])
+            for lvl in levels:
+                counts[lvl] = min(counts[lvl], int((scored & (groups == lvl)).sum()))
+        return counts
+    return memo(data, ("scored_counts", cycle, by), compute).copy()
 
 
 def cycle_design(data, cycle: str | None = None, weighted: bool = True) -> Design:
@@ -202,7 +228,9 @@ def _xla_scores(data, params: Params, cycle: str, by: str | None, weighted: bool
     resp = design.frame
     levels = [None] if by is None else sorted(resp[by].dropna().unique(), key=str)
     counts = pd.Series({lvl: int((resp[by] == lvl).sum()) if by else len(resp) for lvl in levels})
-    hidden = hidden_groups(counts, min_n) if by is not None else pd.Series(False, index=counts.index)
+    hidden = pd.Series(False, index=counts.index)
+    if by is not None:  # the people behind each result, not the group's size, meet the threshold
+        hidden = hidden_groups(scored_counts(data, by, cycle) if params is data.params else counts, min_n)
     if by is not None and min_n == params.min_group_size:  # the cycle's published breakdowns
         across = published_hidden(data, cycle)
         hidden = pd.Series({lvl: bool(hidden[lvl]) or (by, lvl) in across for lvl in counts.index})

@@ -23,7 +23,7 @@ from xmo_analysis.core.params import Audience
 from xmo_analysis.core.vocabulary import SCORE_LABELS
 from xmo_analysis.domain.text import comments_frame, examples
 from xmo_analysis.core.vocabulary import AT_RISK, MISSED
-from xmo_analysis.domain.xla import published_hidden, x_points, xla_scores
+from xmo_analysis.domain.xla import published_hidden, scored_counts, x_points, xla_scores
 from xmo_analysis.missions.common import Heading, missing_note
 
 
@@ -37,12 +37,26 @@ def group_counts(data: CycleData, audience: Audience, cycle: str | None = None) 
 def eligible_groups(data: CycleData, audience: Audience) -> tuple[list[str], list[str]]:
     """(groups that get a report, groups that do not), each sorted by name.
 
-    A group gets no report below the audience's threshold, nor when the suppression boundary
-    hides it (its respondents differ by a few people from another published group)."""
+    A group gets no report below the audience's threshold (counting the people behind its
+    scores, not only those who took the survey), nor when the suppression boundary hides it (its
+    respondents differ by a few people from another published group), nor when it is the label
+    params give to blank segment values (``blank_segment``): no leader owns "Unknown".
+    """
     counts = group_counts(data, audience)
+    scored = scored_counts(data, audience.column)
+    scored.index = scored.index.astype(str)
     hidden = {str(lvl) for col, lvl in published_hidden(data) if col == audience.column}
-    ok = sorted(g for g, n in counts.items() if n >= audience.min_respondents and g not in hidden)
+    blank = blank_label(data.params, audience.column)
+    ok = sorted(g for g, n in counts.items()
+                if min(n, scored.get(g, 0)) >= audience.min_respondents and g not in hidden and g != blank)
     return ok, sorted(g for g in counts.index if g not in ok)
+
+
+def blank_label(params, column: str) -> str | None:
+    """The label params give blank values of a segment column of the survey, if any."""
+    spec = ((params.settings.get("sources") or {}).get("responses") or {}).get("blank_segment")
+    spec = spec.get(column) if isinstance(spec, dict) else spec
+    return None if spec is None else str(spec)
 
 
 def slugs(groups: list[str]) -> dict[str, str]:
@@ -104,8 +118,9 @@ def scores_section(data: CycleData, audience: str | None = None, group: str | No
                                    "organisation": fmt1, "vs organisation": fmt_signed},
                           labels=policy.ci_labels(),
                           note=f"Met: the whole {policy.ci} is at or above the target; missed: the whole CI is below "
-                               "it; otherwise at risk. Scores include the group's own O/T indicators where the "
-                               "operational data know the group." + missing_note(mine.reset_index())),
+                               "it; otherwise at risk."
+                          + (" Scores include the group's own O/T indicators where the operational data know "
+                             "the group." if data.params.metrics else "") + missing_note(mine.reset_index())),
                     plots.xla_scores(mine.reset_index(), policy.ci)])
 
 
@@ -114,7 +129,9 @@ def items_section(data: CycleData, audience: str | None = None, group: str | Non
     aud, group = _resolve(data, audience, group)
     resp = data.current("responses").reset_index(drop=True)
     mask = (resp[aud.column].astype(str) == group).to_numpy()
-    refs = [i.id for i in data.params.scored_items if i.type != "likert"] + list(data.params.constructs())
+    # every survey measure: scored items, constructs, and Likert items that stand alone (no construct)
+    refs = ([i.id for i in data.params.scored_items if i.type != "likert"] + list(data.params.constructs())
+            + [i.id for i in data.params.scored_items if i.type == "likert" and not i.construct])
     rows = []
     for ref in refs:
         pts = x_points(resp, data.params, ref)
@@ -129,10 +146,14 @@ def items_section(data: CycleData, audience: str | None = None, group: str | Non
     t = t[t["answers"] >= data.params.min_group_size].sort_values("score (0-100)", ascending=False, kind="stable")
     formats = {"score (0-100)": fmt1, "organisation": fmt1, "difference": fmt_signed,
                "answers": lambda v: fmt_number(v, 0)}
+    note = ("Each item and construct on 0-100 (unweighted means of the group's answers); "
+            f"measures with fewer than {data.params.min_group_size} answers are left out.")
+    if len(t) <= 2 * top:  # too few measures to split without showing one in both tables
+        return Section([Table(t, caption=f"Every survey measure in {group}, highest first", formats=formats,
+                              status=(), wide=("measure",), note=note)])
     return Section([Table(t.head(top), caption=f"Strongest in {group}", formats=formats, status=(), wide=("measure",)),
                     Table(t.tail(top).iloc[::-1], caption=f"Weakest in {group}", formats=formats, status=(), wide=("measure",),
-                          note="Each item and construct on 0-100 (unweighted means of the group's answers); "
-                               f"measures with fewer than {data.params.min_group_size} answers are left out.")])
+                          note=note)])
 
 
 def trend_section(data: CycleData, audience: str | None = None, group: str | None = None) -> Section:
@@ -181,6 +202,8 @@ def backlog_section(data: CycleData, audience: str | None = None, group: str | N
     mine = s[(s["segment"].astype(str) == group) & ~s["suppressed"]]
     status = dict(zip(mine["xla"], mine["status"]))
     short = [x for x, st in status.items() if st in (MISSED, AT_RISK)]
+    if not data.has("backlog"):
+        return Section([Text(["No improvement backlog in params (sources.backlog)."])])
     if data.backlog is None or len(data.backlog) == 0 or not short:
         return Section([Text(["No open backlog item serves a gap of this group."
                               if short else f"{group} meets every target: no gap for the backlog to close."])])

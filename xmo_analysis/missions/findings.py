@@ -19,7 +19,7 @@ from xmo_analysis.sources.loaders import CycleData
 from xmo_analysis.privacy.suppression import hidden_groups
 from xmo_analysis.domain.text import comments_frame, distinctive_terms, examples, theme_table
 from xmo_analysis.core.vocabulary import AT_RISK, MET, MISSED
-from xmo_analysis.domain.xla import cycle_design, cycle_points, xla_scores
+from xmo_analysis.domain.xla import cycle_design, cycle_points, scored_counts, xla_scores
 from xmo_analysis.missions.common import missing_note
 
 
@@ -77,7 +77,7 @@ def segment_gaps(data: CycleData, xla_id: str, by: str) -> pd.DataFrame:
     are left out of the multiple-testing family.
     """
     design = cycle_design(data)
-    hidden = hidden_groups(design.frame[by].value_counts(), data.params.min_group_size)
+    hidden = hidden_groups(scored_counts(data, by), data.params.min_group_size)
     cmp = design.compare_segments(cycle_points(data, xla_id), by, skip=set(hidden[hidden].index),
                                   conf=data.params.policy.confidence)
     scores = xla_scores(data, by=by).query("xla == @xla_id").set_index("segment")
@@ -167,7 +167,7 @@ def gaps_by(data: CycleData, by: str) -> Table:
     for xid in order:
         t[xid] = [None if pd.isna(g) else f"{g:+.1f} ({st})" for g, st in zip(wide[xid], status[xid])]
     return Table(t, caption=f"Gap to target by {label(by)} (points; status in brackets)",
-                 formats={c: (lambda v: "hidden" if v is None else str(v)) for c in order})
+                 formats={c: (lambda v: "hidden" if v is None or pd.isna(v) else str(v)) for c in order})
 
 
 def gaps_by_segment_section(data: CycleData) -> Section:
@@ -187,8 +187,8 @@ def segment_section(data: CycleData, xla_id: str, by: str) -> Table:
                           "n": lambda v: fmt_number(v, 0)},
                  labels={"diff": "vs rest", **data.params.policy.ci_labels("diff_ci_low", "diff_ci_high"),
                          "p_value": "p", "p_adjusted": "p (BH)"},
-                 note=f"Score includes the segment's own O/T indicators; 'vs rest' compares survey answers with the "
-                      f"rest of the organisation ({'weighted, design-based' if weighted else 'Welch t'}), p adjusted "
+                 note=("Score includes the segment's own O/T indicators; " if data.params.metrics else "")
+                      + f"'vs rest' compares survey answers with the rest of the organisation ({'weighted, design-based' if weighted else 'Welch t'}), p adjusted "
                       f"for {t['p_value'].notna().sum()} segments (Benjamini-Hochberg). Groups under "
                       f"{data.params.min_group_size} hidden.")
 
@@ -211,6 +211,9 @@ def appendix_section(data: CycleData) -> Section:
 
 def context_section(data: CycleData) -> Section:
     """Survey answers next to each respondent's own tickets and devices, and by segment."""
+    if not (data.has("tickets") or data.has("telemetry")):
+        return Section([Text(["No operational (tickets) or telemetry source in params: the survey results stand "
+                              "without their operational context this cycle."])])
     ctx = respondent_context(data)
     outcome = data.params.analysis.outcome
     min_n = data.params.min_group_size

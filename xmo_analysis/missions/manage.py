@@ -178,6 +178,8 @@ def initiatives_section(data: CycleData) -> Section:
                    did_ci=[ci(a, b) for a, b in zip(eff["did_ci_low"], eff["did_ci_high"])])
     t = t[["item_id", "xla", "released", "before", "after", "change", "change_ci", "p_change", "scope", "did",
            "did_ci", "p_did"]]
+    if t.empty:
+        return Section([Text(["No released initiative has a full cycle before and after it yet."])])
     return Section([Text(sentences or ["No released initiative has a full cycle before and after it yet."]),
                     Table(t, caption="Initiative outcomes on their linked XLA", status=(),
                           formats={"before": fmt1, "after": fmt1, "change": fmt_signed, "p_change": fmt_p,
@@ -191,6 +193,8 @@ def initiatives_section(data: CycleData) -> Section:
 
 def backlog_section(data: CycleData) -> Section:
     """The open backlog ranked by RICE with its matrix, and the top of the WSJF ranking."""
+    if not data.has("backlog"):
+        return Section([Text(["No improvement backlog in params (sources.backlog): nothing to rank."])])
     if data.backlog is None or len(data.backlog) == 0:
         return Section([Text(["The improvement backlog is empty."])])
     table, figure = backlog(data)
@@ -265,8 +269,9 @@ def scorecard(data: CycleData) -> Table:
                  formats={"score": fmt1, "ci_low": fmt1, "ci_high": fmt1, "target": fmt1, "previous": fmt1,
                           "change": fmt_signed, "p_change": fmt_p},
                  labels={**data.params.policy.ci_labels(), "p_change": "p (change)", "previous": "last cycle"},
-                 note="Scores weighted to the population (raking). Change: difference to the previous cycle "
-                      "with its two-sample test.")
+                 note=("Scores weighted to the population (raking). " if cycle_design(data).weighted
+                       else "Scores unweighted: every respondent counts once. ")
+                      + "Change: difference to the previous cycle with its two-sample test.")
 
 
 def summary(data: CycleData) -> Text:

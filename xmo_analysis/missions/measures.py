@@ -30,7 +30,7 @@ def item_statistics(responses: pd.DataFrame, params: Params) -> pd.DataFrame:
         x = responses[item.id].astype(float)
         lo, hi = item.scale
         answered = x.dropna()
-        rows.append({"item": item.id, "construct": item.construct or item.type, "reverse": item.reverse,
+        rows.append({"item": item.id, "construct": item.construct or (item.type if item.type != "likert" else "—"), "reverse": item.reverse,
                      "scale": f"{lo}-{hi}", "answers": len(answered), "missing": x.isna().mean(),
                      "mean": answered.mean() if len(answered) else np.nan,
                      "sd": answered.std(ddof=1) if len(answered) > 1 else np.nan,
@@ -332,18 +332,22 @@ def inventory(data: CycleData) -> Table:
                               ("T", "telemetry", "date")):
         cur = metric_source(data, name) if name != "responses" else RowSource(data.current(name), stamp)
         first, last = (pd.Timestamp(cur.first), pd.Timestamp(cur.last)) if len(cur) else (None, None)
+        first, last = (None if t is None or pd.isna(t) else t for t in (first, last))  # a survey without dates
         # O and T data should run to the end of the period (less a week's grace); X only in its window.
         due = pd.Timestamp(c.end) - pd.Timedelta(days=7)
-        status = "missing" if len(cur) == 0 else ("late" if kind != "X" and last < due else "ok")
+        status = ("not in params" if not data.has(name) else "missing" if len(cur) == 0
+                  else "late" if kind != "X" and last < due else "ok")
         total = (sum(len(t) for t in data.telemetry_summary.values()) if name == "telemetry" and data.telemetry_summary
                  else len(getattr(data, name)))
         rows.append({"type": kind, "source": name, "rows in cycle": len(cur), "rows, all cycles": total,
                      "first": first.date().isoformat() if first is not None else None,
                      "last": last.date().isoformat() if last is not None else None, "status": status})
     rows.append({"type": "frame", "source": "population", "rows in cycle": len(data.population),
-                 "rows, all cycles": len(data.population), "first": None, "last": None, "status": "ok"})
+                 "rows, all cycles": len(data.population), "first": None, "last": None,
+                 "status": "ok" if data.has("population") else "not in params"})
     rows.append({"type": "act", "source": "backlog", "rows in cycle": len(data.backlog),
-                 "rows, all cycles": len(data.backlog), "first": None, "last": None, "status": "ok"})
+                 "rows, all cycles": len(data.backlog), "first": None, "last": None,
+                 "status": "ok" if data.has("backlog") else "not in params"})
     return Table(pd.DataFrame(rows), caption=f"Data inventory, {c.id} ({c.start} to {c.end})",
                  formats={"rows in cycle": lambda v: fmt_number(v, 0), "rows, all cycles": lambda v: fmt_number(v, 0)})
 

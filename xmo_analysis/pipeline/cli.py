@@ -99,6 +99,12 @@ def validate(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g
         _unexpected(exc)
     out.print(f"{cycle}: valid — {len(data.current('responses')):,} responses, {len(data.current('tickets')):,} "
               f"tickets, {len(data.current('telemetry')):,} telemetry rows.", markup=False)
+    # what loading did to each source: rows read, rows each filter removed, cells declared missing
+    for name, report in data.reports.items():
+        out.print(str(report), markup=False)
+    for name in data.absent:
+        out.print(f"{name}: no source in params/xmo.yaml (an empty table; what needs it is left out of the reports)",
+                  markup=False)
 
 
 @app.command()

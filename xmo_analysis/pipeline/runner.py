@@ -185,8 +185,11 @@ def plan(project: Path, params, data, cycle: str, staging: Path) -> tuple[list[J
         audiences[a.id] = {"title": a.title, "column": a.column, "min_respondents": a.min_respondents,
                            "reports": [{"group": g, "file": f"{a.id}/{names[g]}", "statuses": states.get(g, {})}
                                        for g in ok],
-                           "not_reported": [{"group": g, "reason": f"fewer than {a.min_respondents} responses, or too few to report without revealing individuals"}
-                                            for g in small]}
+                           "not_reported": [{"group": g, "reason": (
+                               "the label of blank answers (blank_segment), not a group"
+                               if g == aud_mod.blank_label(params, a.column) else
+                               f"fewer than {a.min_respondents} responses, or too few to report without "
+                               "revealing individuals")} for g in small]}
         for g in ok:
             jobs.append(Job(project / "notebooks" / a.notebook, f"{a.id}/{names[g]}",
                             {**base, "audience": a.id, "group": g}, f"{cyc.title} — {a.title}: {g}",

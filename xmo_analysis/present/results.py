@@ -78,8 +78,15 @@ def save(output_dir: str | Path | None, mission: str, cycle: str, payload: dict,
         if "suppressed" in t and "n" in t:  # the boundary again: a hidden group's size is never written
             t = suppression.suppress_rows(t, "n", min_group_size, keep=[c for c in ("segment", "xla", "by", "name", "target") if c in t],
                                           mask=t["suppressed"].fillna(False).astype(bool).to_numpy())
+            # a table keeps numbers as numbers: a hidden group's size is null (``suppressed`` says why)
+            t["n"] = t["n"].where(~t["suppressed"].fillna(False).astype(bool), None)
         for col in t.columns:
             if t[col].dtype == object:
-                t[col] = t[col].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+                values = t[col].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+                present = values.dropna()
+                numeric = len(present) and all(isinstance(v, (int, float, np.integer, np.floating))
+                                               and not isinstance(v, bool) for v in present)
+                t[col] = pd.to_numeric(values, errors="raise") if numeric else values.map(
+                    lambda v: None if v is None else str(v))
         t.to_parquet(out / f"{mission}-{name}.parquet", index=False)
     return path

@@ -29,7 +29,7 @@ from xmo_analysis.sources.readers.mapping import prepare
 from xmo_analysis.sources.readers.tables import sha256_path
 from xmo_analysis.sources.telemetry import check as check_telemetry
 from xmo_analysis.sources.telemetry import summarise as summarise_telemetry
-from xmo_analysis.sources.validation import ROW, DataError, name_columns, validate
+from xmo_analysis.sources.validation import ROW, DataError, empty, name_columns, validate
 from xmo_analysis.core.vocabulary import in_cycle
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,11 @@ class CycleData:
     files: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input read
     telemetry_summary: dict | None = None  # cycle -> AggregatedTelemetry when `aggregate: true`
     reports: dict[str, LoadReport] = field(default_factory=dict)  # contract -> what loading it did
+    absent: tuple[str, ...] = ()     # optional contracts params give no source: empty tables
+
+    def has(self, name: str) -> bool:
+        """Whether params give ``name`` a source (an absent contract reads as an empty table)."""
+        return name not in self.absent
 
     def current(self, name: str) -> pd.DataFrame:
         """The rows of ``name`` (responses, tickets, telemetry) for this cycle only."""
@@ -167,8 +172,12 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
     files: dict[str, str] = {}
     reports: dict[str, LoadReport] = {}
     labels: dict[str, str] = {}
+    declared = params.settings.get("sources") or {}
     for name in CONTRACTS:
-        src = params.settings["sources"][name]
+        if name not in declared:
+            frames[name], labels[name] = empty(name, params), f"sources.{name} (absent)"
+            continue
+        src = declared[name]
         labels[name], path = _label(project, name, src)
         if name == "telemetry" and src.get("aggregate"):
             # Large T-data: checked and aggregated inside DuckDB, never loaded row by row.
@@ -187,7 +196,7 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
             reports[name] = report
         if frame is not None:
             frames[name] = frame
-    if "responses" in frames and "population" in frames:
+    if "responses" in frames and "population" in declared and "population" in frames:
         problems += _cross_checks(frames, params, cycles, labels)
     if problems:
         raise DataError(problems, title=f"{len(problems)} problem(s) in the input data for {cycle}")
@@ -214,7 +223,8 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
         log.info("%s", report)
     return CycleData(params, cycle, responses.drop(columns=ROW), tickets.drop(columns=ROW),
                      telemetry.drop(columns=ROW), frames["population"].drop(columns=ROW),
-                     frames["backlog"].drop(columns=ROW), files, summary, reports)
+                     frames["backlog"].drop(columns=ROW), files, summary, reports,
+                     tuple(n for n in CONTRACTS if n not in declared))
 
 
 def _keep(frame: pd.DataFrame, keep: pd.Series, report: LoadReport | None, reason: str) -> pd.DataFrame:

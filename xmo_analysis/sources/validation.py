@@ -117,8 +117,17 @@ SCHEMAS = {"responses": responses_schema, "tickets": tickets_schema, "telemetry"
            "population": population_schema, "backlog": backlog_schema}
 
 
-SCHEMAS = {"responses": responses_schema, "tickets": tickets_schema, "telemetry": telemetry_schema,
-           "population": population_schema, "backlog": backlog_schema}
+def empty(contract: str, params: Params) -> pd.DataFrame:
+    """The contract's table with no rows, every column typed as validation would give it.
+
+    What an absent optional source reads as: every consumer sees the columns it expects.
+    """
+    schema = SCHEMAS[contract](params)
+    kinds = {"datetime64[ns]": "datetime64[ns]", "boolean": "boolean", "float64": "float64", "int64": "int64"}
+    frame = pd.DataFrame({name: pd.Series([], dtype=kinds.get(str(col.dtype), "object"))
+                          for name, col in schema.columns.items()})
+    frame[ROW] = pd.Series([], dtype="int64")
+    return frame
 
 # Every common spelling of yes and no, compared case-insensitively after trimming. A count such
 # as 2 is not among them: a count is never read as a flag.
