@@ -5,35 +5,31 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 KERNEL := xmo-analysis
 CYCLE  ?= 2026-Q4
-STAMP  := $(VENV)/.installed-base
-TSTAMP := $(VENV)/.installed-test
-LSTAMP := $(VENV)/.installed-lab
+LOCK   := requirements.lock
+STAMP  := $(VENV)/.installed
+UV     := uv==0.13.9
 
-.PHONY: report test lab demo install clean help
+.PHONY: report test lab demo install lock clean help
 
 help:
 	@echo "make report   set up .venv, generate demo data, run the $(CYCLE) cycle, print where the reports are"
 	@echo "make test     set up .venv and run the test suite"
 	@echo "make lab      JupyterLab on the mission notebooks, in the same environment"
+	@echo "make lock     refresh requirements.lock deliberately (newest versions allowed by pyproject.toml)"
 	@echo "make clean    remove .venv, generated demo data and generated reports"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The kernel is registered inside the venv (--sys-prefix), so papermill and JupyterLab
-# use this environment's interpreter and never a kernel installed elsewhere.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Every package at the exact version and sha256 of requirements.lock (report, test and lab share
+# one environment, so a report and its test run on the same numbers); the project itself is
+# installed without touching them. The kernel is registered inside the venv (--sys-prefix), so
+# papermill and JupyterLab use this environment's interpreter and never a kernel from elsewhere.
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (xmo-analysis)"
-	@touch $@
-
-$(TSTAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@touch $@
-
-$(LSTAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[lab]'
 	@touch $@
 
 install: $(STAMP)
@@ -44,13 +40,22 @@ demo: $(STAMP)
 report: demo
 	$(BIN)/xmo run --cycle $(CYCLE)
 
-test: $(TSTAMP)
+test: $(STAMP)
 	$(BIN)/python -m pytest
 
-lab: $(LSTAMP) demo
+lab: $(STAMP) demo
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
+# A deliberate refresh: resolve pyproject.toml's ranges (all extras) and the build requirements
+# again, for Python 3.11 on every platform, with the sha256 of every file. Commit the result.
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet $(UV)
+	.venv-lock/bin/uv pip compile pyproject.toml requirements-build.in --all-extras --universal \
+	    --python-version 3.11 --generate-hashes --no-header -o $(LOCK)
+	rm -rf .venv-lock
+
 clean:
-	rm -rf $(VENV) data/demo .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-lock data/demo .pytest_cache .hypothesis
 	find reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -198,6 +198,11 @@ class Params:
         earlier = [c for c in self.cycles_up_to(cycle_id) if c != cycle_id]
         return earlier[-1] if earlier else None
 
+    @property
+    def grace_days(self) -> int:
+        """Days after a cycle's end before it is due (late exports arrive): ``schedule.grace_days``."""
+        return int((self.settings.get("schedule") or {}).get("grace_days", 7))
+
     def cycles_up_to(self, cycle_id: str) -> list[str]:
         """The cycle and every earlier one, oldest first (ordered by start date)."""
         end = self.cycle(cycle_id).start
@@ -276,6 +281,10 @@ def load_params(root: str | Path) -> Params:
         problems.append(Problem(file=str(root / "xmo.yaml"), rule="must be a mapping"))
         settings = {}
     _check_sources(root / "xmo.yaml", settings, metrics, problems)
+    grace = ((settings.get("schedule") or {}) if isinstance(settings, dict) else {}).get("grace_days", 7)
+    if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
+        problems.append(Problem(file=str(root / "xmo.yaml"), column="schedule.grace_days", value=grace,
+                                rule="a whole number of days, 0 or more"))
     _check_policy(root / "xmo.yaml", settings.get("policy") if isinstance(settings, dict) else None, problems)
     if isinstance(settings, dict):
         _check_missions(root / "xmo.yaml", settings.get("missions"), problems)

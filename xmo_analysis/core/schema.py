@@ -71,6 +71,7 @@ XMO = {
     "analysis": {"outcome": ANY, "drivers": ANY, "log_drivers": ANY, "breakdowns": ANY, "context_by": ANY,
                  "openness_by": ANY},
     "sources": MapOf(ANY),  # each source is checked against its format's options
+    "schedule": {"grace_days": ANY},  # `xmo run --cycle current`: days after a cycle ends before it is due
 }
 
 INSTRUMENT = {"items": ListOf({"id": ANY, "type": ANY, "text": ANY, "scale": ANY, "construct": ANY,

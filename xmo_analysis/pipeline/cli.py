@@ -108,7 +108,11 @@ def validate(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g
 
 
 @app.command()
-def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 2026-Q4."), project: Path = PROJECT,
+def run(cycle: str = typer.Option(None, "--cycle", "-c", help="Cycle id (e.g. 2026-Q4), or 'current': the latest "
+                                                              "cycle whose end plus schedule.grace_days has passed."),
+        pending: bool = typer.Option(False, "--pending", help="Run every ended cycle that has no published version "
+                                                               "yet, oldest first."),
+        project: Path = PROJECT,
         renderer: str = typer.Option("nbconvert", help="nbconvert (HTML) + WeasyPrint (PDF), quarto, or auto "
                                                         "(quarto when it is on PATH)."),
         force: bool = typer.Option(False, "--force", help="Publish a new version even if nothing changed."),
@@ -118,20 +122,58 @@ def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 202
         jobs: int = typer.Option(0, "--jobs", "-j", help="Notebooks executed and rendered at once (0: one per core).")):
     """Run a reporting cycle: validate, execute the mission and audience notebooks, render HTML and PDF, publish.
 
+    Idempotent: an unchanged cycle is "up to date" and publishes nothing. Each run is recorded in
+    reports/runs.jsonl; publications and failures go to XMO_NOTIFY's targets (apprise URLs).
+
     Examples:
       xmo run --cycle 2026-Q4
+      xmo run --cycle current          (what a scheduler calls)
+      xmo run --pending
       xmo run --cycle 2026-Q4 --renderer quarto --force
-      xmo run --cycle 2026-Q4 --jobs 1
     """
     project = _project(project)
+    reports_dir = (reports or project.resolve() / "reports").resolve()
+    try:
+        if pending or cycle == "current" or cycle is None:
+            if not pending and cycle is None:
+                err.print("error: give --cycle ID, --cycle current or --pending (see xmo run --help)", markup=False)
+                raise typer.Exit(2)
+            from xmo_analysis.core.params import load_params
+            from xmo_analysis.pipeline import schedule
+            params = load_params(project / "params")
+            if pending:
+                cycles = schedule.pending_cycles(params, reports_dir)
+                if not cycles:
+                    out.print("Nothing pending: every ended cycle has a published version.", markup=False)
+                    return
+                out.print(f"Pending, oldest first: {', '.join(cycles)}", markup=False)
+            else:
+                cycles = [schedule.current_cycle(params)]
+                out.print(f"Current cycle: {cycles[0]}", markup=False)
+        else:
+            cycles = [cycle]
+    except XmoError as exc:
+        _fail(exc)
+    for c in cycles:
+        _run_one(project, c, renderer, force, reports, reports_dir, lock_timeout, cell_timeout, jobs)
+
+
+def _run_one(project: Path, cycle: str, renderer: str, force: bool, reports: Path | None, reports_dir: Path,
+             lock_timeout: float, cell_timeout: int, jobs: int) -> None:
     try:
         if not force:
             # The scheduler's common case, answered without importing the analysis stack.
-            from xmo_analysis.pipeline.fingerprints import quick_check
+            import datetime as dt
+
             from xmo_analysis.core.params import check_cycle_id
-            reports_dir = (reports or project.resolve() / "reports").resolve()
+            from xmo_analysis.pipeline.fingerprints import quick_check
+            from xmo_analysis.pipeline.schedule import record_run
+            start = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
             v = quick_check(project.resolve(), check_cycle_id(cycle), renderer, reports_dir)
             if v is not None:
+                record_run(reports_dir, {"cycle": cycle, "start": start, "status": "up to date", "version": v,
+                                         "force": False,
+                                         "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
                 out.print(f"{cycle}: up to date (v{v}) — nothing changed since it was published.", markup=False)
                 return
     except XmoError as exc:
@@ -154,6 +196,87 @@ def run(cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle id, e.g. 202
         out.print(f"{cycle}: published v{result.version} in {result.seconds:.1f} s", markup=False)
     out.print(f"Reports: {result.path}", markup=False)
     out.print(f"Portal:  {result.path.parent.parent / 'index.html'}", markup=False)
+
+
+@app.command()
+def verify(cycle: str = typer.Argument(..., help="The cycle id of a published version."),
+           version: int = typer.Option(None, "--version", "-v", help="The version to verify (default: the latest)."),
+           project: Path = PROJECT,
+           reports: Path = typer.Option(None, help="Reports folder (default: <project>/reports)."),
+           jobs: int = typer.Option(0, "--jobs", "-j", help="Notebooks executed at once (0: one per core).")):
+    """Re-execute a published version from its manifest and compare its results with the published ones.
+
+    Exit codes: 0 identical (numbers to 1e-9, text exactly); 1 differences (each printed);
+    2 an input or params file changed since publication (named), or no such version.
+
+    Examples:
+      xmo verify 2026-Q4
+      xmo verify 2026-Q4 --version 3
+    """
+    project = _project(project)
+    from xmo_analysis.pipeline.verify import verify as run_verify
+    try:
+        with err.status("Verifying") as state:
+            result = run_verify(project, cycle, version, reports=reports, jobs=jobs or None,
+                                progress=lambda m: (state.update(m), err.print(f"· {m}", markup=False)))
+    except XmoError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence of the CLI
+        _unexpected(exc)
+    if result.identical:
+        out.print(f"{cycle} v{result.version}: identical — {len(result.compared)} results files and tables "
+                  "computed again match the published ones.", markup=False)
+        return
+    out.print(f"{cycle} v{result.version}: {len(result.differences)} difference(s):", markup=False)
+    for line in result.differences:
+        out.print(f"  - {line}", markup=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def status(project: Path = PROJECT, reports: Path = typer.Option(None, help="Reports folder (default: <project>/reports)."),
+           as_json: bool = typer.Option(False, "--json", help="One JSON document, for a monitor.")):
+    """Each cycle's latest version, when it was published and verified, the last failure, and what
+    changed since publication.
+
+    Exit codes (for a monitor): 0 every ended cycle published and unchanged; 1 a cycle is pending
+    or its inputs, params or code changed since publication; 2 the last run of a cycle failed or
+    its verification found differences.
+
+    Examples:
+      xmo status
+      xmo status --json
+    """
+    import json
+
+    project = _project(project)
+    from xmo_analysis.core.params import load_params
+    from xmo_analysis.pipeline import schedule
+    try:
+        params = load_params(project / "params")
+        records = schedule.status(project.resolve(), (reports or project.resolve() / "reports").resolve(), params)
+    except XmoError as exc:
+        _fail(exc)
+    code = schedule.exit_code(records)
+    if as_json:
+        out.print(json.dumps({"cycles": records, "exit_code": code}, indent=2), markup=False)
+        raise typer.Exit(code)
+    for r in records:
+        line = f"{r['cycle']}  {r['state']:<9}"
+        if r["version"]:
+            line += f"  v{r['version']} published {r['published_at']}"
+            line += (f", verified {r['verified_at']} ({'identical' if r['verified_ok'] else 'DIFFERENCES'})"
+                     if r["verified_at"] else ", never verified")
+        elif r["due"]:
+            line += "  ended, no version published yet"
+        else:
+            line += f"  ends {r['end']}"
+        out.print(line, markup=False)
+        for what in r["changed"]:
+            out.print(f"    since publication: {what}", markup=False)
+        if r["last_failure"]:
+            out.print(f"    last failure {r['last_failure']['at']}: {r['last_failure']['error']}", markup=False)
+    raise typer.Exit(code)
 
 
 @app.command(name="list")

@@ -76,6 +76,22 @@ def code_digest(notebooks: list[Path]) -> str:
     return code.hexdigest()
 
 
+LOCK_FILE = "requirements.lock"
+
+
+def lock_file() -> Path | None:
+    """The lock file of the environment this package was installed from (the source tree's
+    ``requirements.lock``), or None for an installation without one."""
+    path = Path(__file__).resolve().parents[2] / LOCK_FILE
+    return path if path.is_file() else None
+
+
+def lock_digest() -> str | None:
+    """sha256 of :func:`lock_file` (a new lock may bring other numbers: it is part of the fingerprint)."""
+    path = lock_file()
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+
+
 def fingerprint(inputs: dict[str, str], params_files: dict[str, str], project: Path, renderer: str,
                 notebooks: list[Path]) -> dict:
     """sha256 of everything that determines a report: inputs, params, package code, notebooks, renderer."""
@@ -84,21 +100,16 @@ def fingerprint(inputs: dict[str, str], params_files: dict[str, str], project: P
         return {str(Path(k).resolve().relative_to(root)) if Path(k).resolve().is_relative_to(root) else k: v
                 for k, v in sorted(d.items())}
     parts = {"inputs": rel(inputs), "params": rel(params_files), "code": code_digest(notebooks),
-             "renderer": renderer, "package_version": __version__}
+             "renderer": renderer, "package_version": __version__, "lock": lock_digest()}
     parts["sha256"] = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
     return parts
 
 
-def quick_check(project: Path, cycle: str, renderer: str, reports: Path) -> int | None:
-    """The published version that is still up to date, or None when a full run must decide.
-
-    Reads params (YAML only) and hashes inputs through the digest cache; never loads data.
-    """
+def current_fingerprint(project: Path, cycle: str, renderer: str, reports: Path) -> dict | None:
+    """The fingerprint a run of ``cycle`` would have now, from params and file digests alone
+    (never loading data); None when it cannot be known without a full run (a SQL source, a
+    missing file or notebook)."""
     from xmo_analysis.core.params import load_params  # light: yaml and the params schema
-    from xmo_analysis.pipeline.publish import latest_manifest
-    latest = latest_manifest(reports, cycle)
-    if not latest:
-        return None
     params = load_params(project / "params")
     params.cycle(cycle)
     sources = params.settings.get("sources") or {}
@@ -119,10 +130,46 @@ def quick_check(project: Path, cycle: str, renderer: str, reports: Path) -> int 
     if not all(nb.exists() for nb in notebooks):
         return None
     fp = fingerprint(inputs, params.files, project, engine, notebooks)
-    if latest.get("fingerprint", {}).get("sha256") != fp["sha256"]:
+    fp["_cache"] = cache
+    return fp
+
+
+def quick_check(project: Path, cycle: str, renderer: str, reports: Path) -> int | None:
+    """The published version that is still up to date, or None when a full run must decide.
+
+    Reads params (YAML only) and hashes inputs through the digest cache; never loads data.
+    """
+    from xmo_analysis.pipeline.publish import latest_manifest
+    latest = latest_manifest(reports, cycle)
+    if not latest:
+        return None
+    fp = current_fingerprint(project, cycle, renderer, reports)
+    if fp is None or latest.get("fingerprint", {}).get("sha256") != fp["sha256"]:
         return None  # the full run decides; nothing is written (a failed run leaves reports/ as it was)
-    cache.save()
+    fp["_cache"].save()
     return latest["version"]
+
+
+def what_changed(published: dict, current: dict) -> list[str]:
+    """What differs between a published fingerprint and the current one, in words a reader
+    can act on: "input data/x.csv", "params params/xmo.yaml", "package code or notebooks", ..."""
+    out = []
+    for kind in ("inputs", "params"):
+        old, new = published.get(kind, {}), current.get(kind, {})
+        noun = "input" if kind == "inputs" else "params"
+        for name in sorted(set(old) | set(new)):
+            if name not in new:
+                out.append(f"{noun} {name} removed")
+            elif name not in old:
+                out.append(f"{noun} {name} added")
+            elif old[name] != new[name]:
+                out.append(f"{noun} {name} changed")
+    if published.get("code") != current.get("code"):
+        out.append("package code or notebooks changed")
+    for key, what in (("renderer", "renderer"), ("package_version", "package version"), ("lock", "locked environment")):
+        if published.get(key) != current.get(key):
+            out.append(f"{what} changed ({published.get(key)} -> {current.get(key)})")
+    return out
 
 
 def remember(reports: Path, inputs: dict[str, str]) -> None:

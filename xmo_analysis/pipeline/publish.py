@@ -23,6 +23,9 @@ VERSION_DIR = re.compile(r"^v(\d+)$")
 STAGING_PID = ".pid"
 
 
+VERIFICATIONS = "verifications.json"  # the outcome of `xmo verify` per version, outside the version folders
+
+
 def lock(reports: Path, timeout: float = 600) -> FileLock:
     """The reports folder's lock; raise :class:`LockTimeout` when it cannot be had in time."""
     reports.mkdir(parents=True, exist_ok=True)
@@ -156,15 +159,25 @@ def write_portal(reports: Path) -> Path:
     """Rewrite ``reports/index.html``: every cycle and version with links to its reports."""
     e = html.escape
     rows = []
+    try:  # written by `xmo verify` (xmo_analysis.pipeline.schedule.record_verification)
+        checks = json.loads((reports / VERIFICATIONS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        checks = {}
+    newest: set[str] = set()
     for r in catalogue(reports):
+        check = checks.get(f"{r['cycle']}/v{r['version']}")
+        verified = ("never" if not check else
+                    f"{e(check['at'])}<br>{'identical' if check['ok'] else e(str(check['differences'])) + ' differences'}")
+        latest = "" if r["cycle"] in newest else ' <span class="badge st-met">latest</span>'
+        newest.add(r["cycle"])
         links = " ".join(
             f'<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.html">{e(r["titles"].get(m, m))}</a> '
             f'(<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.pdf">PDF</a>)<br>' for m in r["missions"])
         n_aud = sum(len(a.get("reports", [])) for a in r["audiences"].values())
         if n_aud:
             links += f'<span class="muted">and {n_aud} audience reports (below)</span>'
-        rows.append(f"<tr><td>{e(r['cycle'])}</td><td>v{r['version']}</td><td>{e(r['published_at'])}</td>"
-                    f"<td>{links}</td><td>{e(r['renderer'])}</td></tr>")
+        rows.append(f"<tr><td>{e(r['cycle'])}</td><td>v{r['version']}{latest}</td><td>{e(r['published_at'])}</td>"
+                    f"<td>{links}</td><td>{e(r['renderer'])}</td><td>{verified}</td></tr>")
     audience_html = []
     seen_cycles = set()
     for r in catalogue(reports):  # newest version of each cycle: its audience reports
@@ -202,8 +215,9 @@ h2 {{ color: #1565c0; font-size: 13pt; margin-top: 28px; }} .muted {{ color: #75
 <h1>Experience reports</h1>
 <p>Every published cycle and version, newest first. Each version is immutable; a new version is
 published only when its inputs, parameters or code changed.</p>
-<table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports</th><th>Renderer</th></tr></thead>
-<tbody>{''.join(rows) or '<tr><td colspan="5">No reports yet.</td></tr>'}</tbody></table>
+<table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports</th><th>Renderer</th>
+<th>Last verified (UTC)</th></tr></thead>
+<tbody>{''.join(rows) or '<tr><td colspan="6">No reports yet.</td></tr>'}</tbody></table>
 {''.join(audience_html)}
 </body></html>
 """

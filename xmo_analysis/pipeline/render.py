@@ -128,7 +128,21 @@ def html_page(nb, title: str, footer: str = "", portal: str = "") -> str:
     template = jinja2.Template((resources.files("xmo_analysis") / "templates" / "report.html.j2").read_text(encoding="utf-8"))
     # body is nbconvert's HTML of our own outputs (already escaped); title and footer are escaped here.
     return template.render(title=html.escape(title), css=css, body=body, footer=html.escape(footer),
-                           version=__version__, portal=html.escape(portal))
+                           version=__version__, portal=html.escape(portal), created=source_date())
+
+
+def source_date() -> str | None:
+    """``SOURCE_DATE_EPOCH`` (reproducible builds) as an ISO date-time, or None when unset.
+
+    Reports carry no timestamp of their own, so that the same inputs give the same bytes; a
+    build that wants its PDFs dated sets SOURCE_DATE_EPOCH, and WeasyPrint writes it as the PDF's
+    creation date (``dcterms.created``)."""
+    import datetime as dt
+    import os
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw.isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(raw), dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _css_string(text: str) -> str:

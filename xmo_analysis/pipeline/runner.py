@@ -38,7 +38,7 @@ from xmo_analysis.domain.text import comments_frame
 from xmo_analysis.domain.xla import xla_scores
 from xmo_analysis.sources import snapshot
 from xmo_analysis.sources.loaders import load_cycle
-from xmo_analysis.pipeline.fingerprints import fingerprint, quick_check, remember
+from xmo_analysis.pipeline.fingerprints import LOCK_FILE, fingerprint, lock_digest, lock_file, quick_check, remember
 from xmo_analysis.core.params import check_cycle_id, load_params
 from xmo_analysis.pipeline.render import choose, render, renderer_version
 
@@ -221,13 +221,67 @@ def _pool(jobs: int, items: list, work: Callable, say: Callable[[str], None], ve
     return timings
 
 
+def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path, failed_dir: Path, digest: str,
+                jobs: int, cell_timeout: int, say: Callable[[str], None]) -> dict[str, float]:
+    """Execute every planned notebook into ``staging`` (``jobs`` at a time), the loaded data shared
+    through the snapshot; returns each notebook's seconds. Used by the runner and by ``xmo verify``."""
+    for nb in sorted({j.notebook for j in work}):
+        check_parameters(nb, next(j.parameters for j in work if j.notebook == nb))
+    for j in work:
+        (staging / j.out).parent.mkdir(parents=True, exist_ok=True)
+
+    def run_one(j: Job) -> float:
+        t = time.perf_counter()
+        execute(j.notebook, staging / f"{j.out}.ipynb", j.parameters, failed_dir, timeout=cell_timeout, label=j.label)
+        return time.perf_counter() - t
+
+    # Work several notebooks need, done once and shared through the snapshot.
+    comments_frame(data)
+    for seg in data.params.segments:
+        xla_scores(data, by=seg)
+    say(f"Executing {len(work)} notebooks ({jobs} at a time)")
+    with snapshot.shared(data, project, cycle, digest):
+        return {f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()}
+
+
 def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,
               reports: str | Path | None = None, lock_timeout: float = 600, cell_timeout: int = 900,
               progress: Callable[[str], None] | None = None, jobs: int | None = None) -> RunResult:
     """Run one reporting cycle end to end and publish it (see the module docstring).
 
-    ``jobs`` notebooks are executed and rendered at once (default: the number of cores).
+    ``jobs`` notebooks are executed and rendered at once (default: the number of cores). Every
+    run appends its record to ``reports/runs.jsonl``; a publication and a failure are notified
+    to ``XMO_NOTIFY``'s targets (:mod:`xmo_analysis.pipeline.notify`), an up-to-date run is not.
     """
+    from xmo_analysis.pipeline import notify, schedule
+    reports_dir = Path(reports).resolve() if reports else Path(project).resolve() / "reports"
+    started = dt.datetime.now(dt.timezone.utc)
+    record = {"cycle": cycle, "start": started.isoformat(timespec="seconds"), "force": force}
+    try:
+        result = _run_cycle(project, cycle, renderer=renderer, force=force, reports=reports, lock_timeout=lock_timeout,
+                            cell_timeout=cell_timeout, progress=progress, jobs=jobs, record=record)
+    except BaseException as exc:
+        error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        record.update(status="failed", error=f"{type(exc).__name__}: {error}",
+                      end=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        try:
+            schedule.record_run(reports_dir, record)
+        finally:
+            if not isinstance(exc, KeyboardInterrupt):
+                notify.failed(cycle, record["error"], getattr(exc, "kept", None))
+        raise
+    record.update(status=result.status, version=result.version, seconds=round(result.seconds, 3),
+                  end=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    schedule.record_run(reports_dir, record)
+    if result.status == "published":
+        notify.published(cycle, result.version, result.path, reports_dir)
+    return result
+
+
+def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, reports: str | Path | None,
+               lock_timeout: float, cell_timeout: int, progress: Callable[[str], None] | None, jobs: int | None,
+               record: dict) -> RunResult:
+    """:func:`run_cycle` without its run record and notifications; fills ``record["timings_s"]``."""
     import os
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -273,16 +327,8 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
         failed_dir = reports / "failed" / f"{cycle}-{stamp}"
         try:
             work, audiences = plan(project, params, data, cycle, staging)
-            for nb in sorted({j.notebook for j in work}):
-                check_parameters(nb, next(j.parameters for j in work if j.notebook == nb))
-            for j in work:
-                (staging / j.out).parent.mkdir(parents=True, exist_ok=True)
-
-            def run_one(j: Job) -> float:
-                t = time.perf_counter()
-                execute(j.notebook, staging / f"{j.out}.ipynb", j.parameters, failed_dir, timeout=cell_timeout,
-                        label=j.label)
-                return time.perf_counter() - t
+            timings.update(execute_all(project, data, cycle, work, staging, failed_dir, fp["sha256"], jobs,
+                                       cell_timeout, say))
 
             def render_one(j: Job) -> float:
                 t = time.perf_counter()
@@ -291,13 +337,6 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
                 render(staging / f"{j.out}.ipynb", (staging / j.out).parent, j.title, engine, footer, portal)
                 return time.perf_counter() - t
 
-            # Work several notebooks need, done once and shared through the snapshot.
-            comments_frame(data)
-            for seg in params.segments:
-                xla_scores(data, by=seg)
-            say(f"Executing {len(work)} notebooks ({jobs} at a time)")
-            with snapshot.shared(data, project, cycle, fp["sha256"]):
-                timings.update({f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()})
             say(f"Rendering {len(work)} reports to HTML and PDF ({engine})")
             timings.update({f"render {k}": v for k, v in _pool(jobs, work, render_one, say, "Rendered").items()})
             say("Publishing")
@@ -310,10 +349,13 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
                 "audiences": audiences,
                 "packages": _versions(), "git": _git(project),
                 "renderer": {"name": engine, "version": renderer_version(engine)},
+                "environment": {"lock_file": LOCK_FILE if lock_file() else None, "lock_sha256": lock_digest(),
+                                "python": platform.python_version()},
                 "timings_s": {k: round(v, 3) for k, v in timings.items()},
                 "files": sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
                                 if p.is_file() and p.name != publish.STAGING_PID),
             }
+            record["timings_s"] = manifest["timings_s"]
             number, target = publish.publish(staging, reports, cycle, manifest)
             remember(reports, data.files)
             return RunResult("published", cycle, number, target, time.perf_counter() - t0)
