@@ -44,7 +44,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lab: $(STAMP) demo
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # A deliberate refresh: resolve pyproject.toml's ranges (all extras) and the build requirements
 # again, for Python 3.11 on every platform, with the sha256 of every file. Commit the result.

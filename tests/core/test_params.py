@@ -138,3 +138,33 @@ def test_a_likert_item_alone_may_be_an_indicator_and_the_outcome(params_dir):
     assert p.analysis.outcome == "overall"
     _edit(params_dir / "xmo.yaml", "  outcome: overall", "  outcome: worse")
     assert "reverse-keyed" in _problems(params_dir)
+
+
+# ---------------------------------------------------------------- messages
+@pytest.mark.parametrize("file, old, new, line", [
+    ("xmo.yaml", "  min_group_size: 5", "  min_group_size: [5", None),
+    ("instrument.yaml", "items:\n", "items:\n  - {id: broken, type: nps\n", None),
+    ("cycles/2026-Q4.yaml", "start:", "start: : :", None),
+])
+def test_yaml_error_has_line_and_column_and_nothing_else(params_dir, file, old, new, line):
+    _edit(params_dir / file, old, new)
+    text = _problems(params_dir)
+    assert text.count("\n  - ") == 1, text  # no follow-on "missing source" or "unknown key" errors
+    import re
+    m = re.search(r"(\S+): not valid YAML at line (\d+), column (\d+)", text)
+    assert m and m.group(1).endswith(file.split("/")[-1])
+    # the line named is where the file breaks: the edit or the line after it
+    edited = (params_dir / file).read_text(encoding="utf-8").splitlines()
+    first = next(i for i, ln in enumerate(edited, start=1) if new.splitlines()[-1].strip() in ln)
+    assert first <= int(m.group(2)) <= first + 1
+
+
+def test_unknown_cycle_suggests_the_nearest_and_the_file_to_create(params_dir):
+    p = load_params(params_dir)
+    with pytest.raises(ConfigError) as err:
+        p.cycle("2026-Q04")
+    text = str(err.value)
+    assert "did you mean '2026-Q4'" in text and "2026-Q04.yaml" in text and "start:" in text
+    with pytest.raises(ConfigError) as err:
+        p.cycle("FY2030")
+    assert "did you mean" not in str(err.value) and "FY2030.yaml" in str(err.value)

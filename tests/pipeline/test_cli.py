@@ -75,3 +75,9 @@ def test_validate_prints_what_loading_did_and_what_is_absent(project):
     assert result.exit_code == 0, result.output
     assert "responses: " in result.output and "rows read" in result.output and "rows kept" in result.output
     assert "backlog: no source in params/xmo.yaml" in result.output
+
+
+def test_the_project_is_found_from_a_folder_inside_it(demo_project, monkeypatch):
+    monkeypatch.chdir(demo_project / "notebooks")
+    res = runner.invoke(app, ["validate", "--cycle", "2026-Q4"])
+    assert res.exit_code == 0 and "2026-Q4: valid" in res.output, res.output

@@ -182,6 +182,7 @@ def test_failing_cell_keeps_failed_notebook_and_publishes_nothing(project):
     # the cell's position in the analyst's notebook (inserted at index 5: the 6th cell), not its
     # execution count, and where the executed notebook is kept
     assert err.value.cell == 6 and "cell 6 of the notebook" in str(err.value)
+    assert 'raise RuntimeError("boom in mission 1")' in str(err.value)  # its first line, to find it by
     failed = list((project / "reports" / "failed").glob("2026-Q4-*/1_measures.ipynb"))
     assert len(failed) == 1 and str(failed[0]) in str(err.value)
     assert not list((project / "reports").glob("2026-Q4/v*"))

@@ -64,11 +64,13 @@ class ConfigError(InputError):
 class ExecutionError(XmoError):
     """A mission notebook failed while executing."""
 
-    def __init__(self, mission: str, message: str, *, cell: int | None = None,
+    def __init__(self, mission: str, message: str, *, cell: int | None = None, first_line: str | None = None,
                  ename: str | None = None, evalue: str | None = None, kept: str | None = None):
         self.mission, self.cell, self.ename, self.evalue, self.kept = mission, cell, ename, evalue, kept
+        self.first_line = first_line
         # ``cell`` is the cell's position in the notebook (1 = first cell), as JupyterLab counts them
         where = f"'{mission}'" + (f", cell {cell} of the notebook" if cell is not None else "")
+        where += f" ({first_line})" if first_line else ""
         tail = f" (the executed notebook is kept at {kept})" if kept else ""
         super().__init__(f"{where}: {message}{tail}")
 

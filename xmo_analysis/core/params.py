@@ -183,9 +183,14 @@ class Params:
     def cycle(self, cycle_id: str) -> Cycle:
         check_cycle_id(cycle_id)
         if cycle_id not in self.cycles:
+            import difflib
             known = ", ".join(sorted(self.cycles)) or "none"
+            near = difflib.get_close_matches(cycle_id, list(self.cycles), n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'? " if near else ""
             raise ConfigError(Problem(file=str(self.root / "cycles"),
-                                      rule=f"no params for cycle '{cycle_id}' (known: {known})"))
+                                      rule=f"no params for cycle '{cycle_id}' (known: {known}); {hint}to add it, "
+                                           f"create {self.root / 'cycles' / (cycle_id + '.yaml')} with `cycle: "
+                                           f"{cycle_id}`, `start:` and `end:` (ISO dates)"))
         return self.cycles[cycle_id]
 
     def previous_cycle(self, cycle_id: str) -> str | None:
@@ -223,9 +228,19 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         problems.append(Problem(file=str(path), rule="file is missing"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        started = (f" (started at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+                   if exc.context and exc.context_mark and exc.problem_mark else "")
+        what = "; ".join(x for x in (f"{exc.context}{started}" if exc.context else None, exc.problem) if x)
+        problems.append(Problem(file=str(path), rule=f"{YAML_SYNTAX}{where}: {what}"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(Problem(file=str(path), rule=f"not valid YAML: {exc}".splitlines()[0]))
+        problems.append(Problem(file=str(path), rule=f"{YAML_SYNTAX}: {exc}".splitlines()[0]))
     return None
+
+
+YAML_SYNTAX = "not valid YAML"
 
 
 def _check_keys(path: Path, doc: Any, shape: Any, problems: list[Problem]) -> None:
@@ -255,6 +270,9 @@ def load_params(root: str | Path) -> Params:
         docs[path] = _read_yaml(path, problems)
         if path.exists():
             files[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    broken = [p for p in problems if p.rule.startswith(YAML_SYNTAX)]
+    if broken:  # what follows would only repeat the syntax error as missing keys and sources
+        raise ConfigError(broken, title=f"{len(broken)} params file(s) that are not valid YAML ({root})")
     for path, doc in docs.items():
         shape = FILE_SHAPES.get(path.name) if path.parent == root else CYCLE_SHAPE
         _check_keys(path, doc, shape, problems)

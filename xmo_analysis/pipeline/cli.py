@@ -35,12 +35,16 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 
 
 def _project(project: Path) -> Path:
-    """The project folder, or a one-line error when it is not one (instead of ten missing files)."""
-    if not (project / "params" / "xmo.yaml").is_file():
-        err.print(f"error: {project.resolve()} is not an xmo project (no params/xmo.yaml): run the command in the "
-                  "project folder or give it with --project PATH", markup=False)
-        raise typer.Exit(2)
-    return project
+    """The project folder: the given one or the nearest folder above it that holds
+    ``params/xmo.yaml`` (as git finds its repository from any folder inside it); a one-line error
+    when there is none (instead of ten missing files)."""
+    start = project.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "params" / "xmo.yaml").is_file():
+            return project if folder == start else folder
+    err.print(f"error: {start} is not an xmo project (no params/xmo.yaml here or in any folder above): run the "
+              "command in the project folder or give it with --project PATH", markup=False)
+    raise typer.Exit(2)
 
 PROJECT = typer.Option(Path("."), "--project", "-p", help="Project folder (holds params/, notebooks/, data/, reports/).")
 

@@ -26,12 +26,20 @@ STAGING_PID = ".pid"
 VERIFICATIONS = "verifications.json"  # the outcome of `xmo verify` per version, outside the version folders
 
 
-def lock(reports: Path, timeout: float = 600) -> FileLock:
-    """The reports folder's lock; raise :class:`LockTimeout` when it cannot be had in time."""
+def lock(reports: Path, timeout: float = 600, on_wait=None) -> FileLock:
+    """The reports folder's lock; raise :class:`LockTimeout` when it cannot be had in time.
+
+    ``on_wait(message)`` is called only when another run holds the lock (nothing is said when
+    the lock is free)."""
     reports.mkdir(parents=True, exist_ok=True)
     fl = FileLock(str(reports / ".xmo.lock"), timeout=timeout)
     try:
-        fl.acquire()
+        try:
+            fl.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait(f"Waiting for another run to release the reports lock ({reports / '.xmo.lock'})")
+            fl.acquire()
     except Timeout as exc:
         raise LockTimeout(f"another run holds {reports / '.xmo.lock'} for more than {timeout:.0f} s; "
                           "try again when it has finished") from exc

@@ -30,6 +30,7 @@ from typing import Callable
 import nbformat
 import papermill as pm
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
 
 from xmo_analysis import __version__
 from xmo_analysis.pipeline import publish
@@ -104,6 +105,21 @@ def kernel_for(notebook: Path) -> str:
     return name
 
 
+class LocalKernelManager(AsyncKernelManager):
+    """A kernel on Unix-domain sockets (IPC) rather than TCP on localhost: nothing listens on the
+    network, and the kernel has no reason to warn that its traffic is unencrypted (the warning
+    ipykernel printed three times per run)."""
+
+    def __init__(self, **kwargs):
+        if sys.platform != "win32":
+            import tempfile
+            import uuid
+            kwargs.setdefault("transport", "ipc")
+            # each kernel its own socket files (kernels run in parallel; IPC "ports" are 1, 2, ...)
+            kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) / f"xmo-kernel-{uuid.uuid4().hex[:12]}"))
+        super().__init__(**kwargs)
+
+
 def execute(notebook: Path, out: Path, parameters: dict, failed_dir: Path, timeout: int = 900,
             label: str | None = None) -> None:
     """Execute one notebook with papermill; keep it under ``failed_dir`` if it fails.
@@ -113,10 +129,11 @@ def execute(notebook: Path, out: Path, parameters: dict, failed_dir: Path, timeo
     try:
         pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=kernel_for(notebook),
                             cwd=str(notebook.parent), progress_bar=False, log_output=False,
-                            execution_timeout=timeout)
+                            execution_timeout=timeout, kernel_manager_class=LocalKernelManager)
     except pm.PapermillExecutionError as exc:
         kept = _keep_failed(out, failed_dir, mission)
-        raise ExecutionError(mission, f"{exc.ename}: {exc.evalue}", cell=_failed_cell(out),
+        cell, first_line = _failed_cell(out)
+        raise ExecutionError(mission, f"{exc.ename}: {exc.evalue}", cell=cell, first_line=first_line,
                              ename=exc.ename, evalue=exc.evalue, kept=kept) from exc
     except ConfigError:
         raise
@@ -127,13 +144,14 @@ def execute(notebook: Path, out: Path, parameters: dict, failed_dir: Path, timeo
                              ename=type(exc).__name__, evalue=str(exc), kept=kept) from exc
 
 
-def _failed_cell(executed: Path) -> int | None:
-    """The failing cell's position in the analyst's notebook (1 = first), not its execution count:
-    the cells papermill adds (injected parameters, its error banner) are not counted."""
+def _failed_cell(executed: Path) -> tuple[int | None, str | None]:
+    """The failing cell's position in the analyst's notebook (1 = first), not its execution count
+    (the cells papermill adds, injected parameters and its error banner, are not counted), and
+    the first line of its code."""
     try:
         nb = nbformat.read(executed, as_version=4)
     except (OSError, ValueError):
-        return None
+        return None, None
     added = {"injected-parameters", "papermill-error-cell-tag"}
     position = 0
     for cell in nb.cells:
@@ -141,8 +159,9 @@ def _failed_cell(executed: Path) -> int | None:
             continue
         position += 1
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return position
-    return None
+            lines = [ln.strip() for ln in str(cell.get("source", "")).splitlines() if ln.strip()]
+            return position, (lines[0][:80] if lines else None)
+    return None, None
 
 
 def _keep_failed(executed: Path, failed_dir: Path, label: str) -> str | None:
@@ -312,11 +331,10 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
     fp = fingerprint(data.files, params.files, project, engine, notebooks)
 
     reports.mkdir(parents=True, exist_ok=True)
-    say(f"Waiting for the reports lock ({reports})")
     # One run at a time per reports folder: a second run waits (up to lock_timeout), then sees
     # the first one's version and is up to date, or publishes the next number. The OS releases
     # the lock when a process dies, so a killed run never blocks the next one.
-    with publish.lock(reports, lock_timeout):
+    with publish.lock(reports, lock_timeout, on_wait=say):
         publish.remove_stale_staging(reports)
         latest = publish.latest_manifest(reports, cycle)
         if not force and latest and latest.get("fingerprint", {}).get("sha256") == fp["sha256"]:
