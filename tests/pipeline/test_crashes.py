@@ -2,6 +2,7 @@
 a second run waits for the lock, then gives up with exit code 3."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -72,7 +73,10 @@ def test_second_run_times_out_on_the_lock_with_exit_3(demo_project, tmp_path):
                               capture_output=True, text=True, timeout=120)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "another run holds" in proc.stderr and "Traceback" not in proc.stderr
-    assert sorted(p.name for p in reports.iterdir()) == [".xmo.lock"]
+    # nothing but the lock and the run log, whose last record is this failure
+    assert sorted(p.name for p in reports.iterdir()) == [".xmo.lock", "runs.jsonl"]
+    last = json.loads((reports / "runs.jsonl").read_text().splitlines()[-1])
+    assert last["status"] == "failed" and "LockTimeout" in last["error"]
 
 
 def _publisher(reports: str, i: int) -> int:

@@ -38,10 +38,10 @@ class _Refs(HTMLParser):
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    # the lock and the fingerprint cache (a folder's digests are remembered at its first quick
-    # check) are bookkeeping, not reports
+    # the lock, the fingerprint cache (a folder's digests are remembered at its first quick
+    # check) and the run log are bookkeeping, not reports
     return {str(p.relative_to(folder)): sha256_path(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.endswith(".lock") and p.name != ".fingerprints.json"}
+            if p.is_file() and not p.name.endswith(".lock") and p.name not in (".fingerprints.json", "runs.jsonl")}
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +145,16 @@ def test_changed_input_publishes_new_version(published):
     path.write_text(path.read_text().replace("Survey results shared back", "Results shared back"))
     after = run_cycle(project, "2026-Q4")
     assert (after.status, after.version) == ("published", before.version + 1)
+    # the new version says why it exists, by name, in its manifest and on the portal
+    manifest = json.loads((after.path / "manifest.json").read_text())
+    assert manifest["changes"] == ["input data/demo/backlog.csv changed"]
+    portal = (project / "reports" / "index.html").read_text()
+    assert "input data/demo/backlog.csv changed" in portal and f"2026-Q4/v{after.version}/manifest.json" in portal
+    # and every report names its version and fingerprint (a forwarded PDF can be traced)
+    stamp = f"version {after.version} · fingerprint {manifest['fingerprint']['sha256'][:12]}"
+    assert stamp in (after.path / "3_manage.html").read_text(encoding="utf-8")
+    text = "".join(page.extract_text() for page in PdfReader(after.path / "3_manage.pdf").pages)
+    assert f"version {after.version}" in text and manifest["fingerprint"]["sha256"][:12] in text
 
 
 def test_invalid_input_publishes_nothing(project):
@@ -153,7 +163,11 @@ def test_invalid_input_publishes_nothing(project):
     with pytest.raises(InputError) as err:
         run_cycle(project, "2026-Q4")
     assert err.value.exit_code == 2 and "population.csv" in str(err.value)
-    assert not (project / "reports").exists() or not any((project / "reports").iterdir())
+    # no report, no version: only the run log, whose record says why
+    reports = project / "reports"
+    assert [p.name for p in reports.iterdir()] == ["runs.jsonl"]
+    (record,) = [json.loads(line) for line in (reports / "runs.jsonl").read_text().splitlines()]
+    assert record["status"] == "failed" and "population.csv" in record["error"]
 
 
 def test_parameter_mismatch_is_an_error(project):

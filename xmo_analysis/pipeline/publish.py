@@ -159,7 +159,9 @@ def catalogue(reports: Path) -> list[dict]:
                          "titles": {x["id"]: x["title"] for x in m.get("missions", []) if isinstance(x, dict)},
                          "missions": [x["id"] for x in m.get("missions", []) if isinstance(x, dict)]
                          or sorted(p.stem for p in folder.glob("*.html")),
-                         "audiences": m.get("audiences") or {}})
+                         "audiences": m.get("audiences") or {},
+                         "changes": m.get("changes") or [],
+                         "data_files": sorted(p.name for p in folder.glob("results-*.json"))})
     return rows
 
 
@@ -181,11 +183,18 @@ def write_portal(reports: Path) -> Path:
         links = " ".join(
             f'<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.html">{e(r["titles"].get(m, m))}</a> '
             f'(<a href="{e(r["cycle"])}/v{r["version"]}/{e(m)}.pdf">PDF</a>)<br>' for m in r["missions"])
+        base = f'{e(r["cycle"])}/v{r["version"]}'
+        data_links = " · ".join([f'<a href="{base}/manifest.json">manifest</a>']
+                                + [f'<a href="{base}/{e(f)}">{e(f)}</a>' for f in r["data_files"]])
+        why = "<br>".join(e(c) for c in r["changes"][:6]) or '<span class="muted">not recorded</span>'
+        if len(r["changes"]) > 6:
+            why += f'<br><span class="muted">and {len(r["changes"]) - 6} more (manifest)</span>'
         n_aud = sum(len(a.get("reports", [])) for a in r["audiences"].values())
         if n_aud:
             links += f'<span class="muted">and {n_aud} audience reports (below)</span>'
         rows.append(f"<tr><td>{e(r['cycle'])}</td><td>v{r['version']}{latest}</td><td>{e(r['published_at'])}</td>"
-                    f"<td>{links}</td><td>{e(r['renderer'])}</td><td>{verified}</td></tr>")
+                    f"<td>{links}<br><small>{data_links}</small></td><td><small>{why}</small></td>"
+                    f"<td>{e(r['renderer'])}</td><td>{verified}</td></tr>")
     audience_html = []
     seen_cycles = set()
     for r in catalogue(reports):  # newest version of each cycle: its audience reports
@@ -223,9 +232,9 @@ h2 {{ color: #1565c0; font-size: 13pt; margin-top: 28px; }} .muted {{ color: #75
 <h1>Experience reports</h1>
 <p>Every published cycle and version, newest first. Each version is immutable; a new version is
 published only when its inputs, parameters or code changed.</p>
-<table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports</th><th>Renderer</th>
-<th>Last verified (UTC)</th></tr></thead>
-<tbody>{''.join(rows) or '<tr><td colspan="6">No reports yet.</td></tr>'}</tbody></table>
+<table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports and data</th>
+<th>Why this version</th><th>Renderer</th><th>Last verified (UTC)</th></tr></thead>
+<tbody>{''.join(rows) or '<tr><td colspan="7">No reports yet.</td></tr>'}</tbody></table>
 {''.join(audience_html)}
 </body></html>
 """

@@ -39,7 +39,8 @@ from xmo_analysis.domain.text import comments_frame
 from xmo_analysis.domain.xla import xla_scores
 from xmo_analysis.sources import snapshot
 from xmo_analysis.sources.loaders import load_cycle
-from xmo_analysis.pipeline.fingerprints import LOCK_FILE, fingerprint, lock_digest, lock_file, quick_check, remember
+from xmo_analysis.pipeline.fingerprints import (LOCK_FILE, fingerprint, lock_digest, lock_file, quick_check, remember,
+                                                what_changed)
 from xmo_analysis.core.params import check_cycle_id, load_params
 from xmo_analysis.pipeline.render import choose, render, renderer_version
 
@@ -281,6 +282,9 @@ def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", f
                             cell_timeout=cell_timeout, progress=progress, jobs=jobs, record=record)
     except BaseException as exc:
         error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        problems = getattr(exc, "problems", None)
+        if problems:  # the log line says where: the first problem, and how many more
+            error += f" {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
         record.update(status="failed", error=f"{type(exc).__name__}: {error}",
                       end=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
         try:
@@ -343,6 +347,12 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
         staging = publish.new_staging(reports, cycle)
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         failed_dir = reports / "failed" / f"{cycle}-{stamp}"
+        number = (publish.versions(reports, cycle) or [0])[-1] + 1  # under the lock: the version this run publishes
+        git = _git(project)
+        if latest:
+            changes = what_changed(latest.get("fingerprint", {}), fp) or ["nothing changed (published with --force)"]
+        else:
+            changes = ["first version of the cycle"]
         try:
             work, audiences = plan(project, params, data, cycle, staging)
             timings.update(execute_all(project, data, cycle, work, staging, failed_dir, fp["sha256"], jobs,
@@ -350,7 +360,10 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
 
             def render_one(j: Job) -> float:
                 t = time.perf_counter()
-                footer = f"xmo-analysis {__version__} · cycle {cycle} · rendered by {engine}"
+                # what ties a forwarded PDF to its version: the portal and manifest give its date and reasons
+                footer = (f"xmo-analysis {__version__} · cycle {cycle} · version {number} · fingerprint "
+                          f"{fp['sha256'][:12]}" + (" · uncommitted changes" if git.get("dirty") else "")
+                          + f" · rendered by {engine}")
                 portal = "../" * (2 + j.out.count("/")) + "index.html"
                 render(staging / f"{j.out}.ipynb", (staging / j.out).parent, j.title, engine, footer, portal)
                 return time.perf_counter() - t
@@ -365,7 +378,7 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
                 "fingerprint": fp, "inputs": fp["inputs"], "params": fp["params"],
                 "missions": [{"id": m.id, "notebook": m.notebook, "title": m.title} for m in params.missions],
                 "audiences": audiences,
-                "packages": _versions(), "git": _git(project),
+                "changes": changes, "packages": _versions(), "git": git,
                 "renderer": {"name": engine, "version": renderer_version(engine)},
                 "environment": {"lock_file": LOCK_FILE if lock_file() else None, "lock_sha256": lock_digest(),
                                 "python": platform.python_version()},
@@ -374,7 +387,8 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
                                 if p.is_file() and p.name != publish.STAGING_PID),
             }
             record["timings_s"] = manifest["timings_s"]
-            number, target = publish.publish(staging, reports, cycle, manifest)
+            published, target = publish.publish(staging, reports, cycle, manifest)
+            assert published == number, (published, number)  # the lock is held: nobody published in between
             remember(reports, data.files)
             return RunResult("published", cycle, number, target, time.perf_counter() - t0)
         finally:

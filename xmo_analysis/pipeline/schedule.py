@@ -74,10 +74,14 @@ def record_run(reports: Path, record: dict) -> None:
     """Append one run's record to ``reports/runs.jsonl`` (one JSON object per line)."""
     reports = Path(reports)
     reports.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(record, sort_keys=True, default=str)
-    with FileLock(str(reports / f".{RUNS}.lock"), timeout=60):
-        with open(reports / RUNS, "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+    line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode("utf-8")
+    # One write to a file opened with O_APPEND: the kernel places each record at the end, whole,
+    # even when two runs finish at once (a lock file would be one more file in reports/).
+    fd = os.open(reports / RUNS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
 
 
 def read_runs(reports: Path) -> list[dict]:
