@@ -90,3 +90,52 @@ def test_html_page_escapes_title():
     nb = new_notebook(cells=[new_markdown_cell("text")])
     page = html_page(nb, '<img src=x onerror=alert(1)>"')
     assert "<img src=x" not in page
+
+
+def _sections_notebook(titles):
+    cells = []
+    for t in titles:
+        cells.append(new_markdown_cell(f"## {t}\n\nSome narrative."))
+        cells.append(new_markdown_cell(f"### {t} detail"))
+    return new_notebook(cells=cells)
+
+
+def test_contents_with_anchors_and_pdf_pages(tmp_path):
+    """Every section heading gets a unique anchor, a table of contents links each h2 (in the
+    HTML and, with page numbers, in the PDF), and the PDF has one bookmark per section."""
+    import re
+
+    from xmo_analysis.pipeline.render import write_pdf
+    titles = ["Conclusions", "The experience gap", "Gaps & risks", "Conclusions"]  # a duplicate title
+    page = html_page(_sections_notebook(titles), "A report")
+    ids = re.findall(r'<h2[^>]* id="([^"]+)"', page)
+    assert len(ids) == len(titles) and len(set(ids)) == len(ids)
+    toc = re.search(r'<nav class="toc".*?</nav>', page, flags=re.S).group(0)
+    links = re.findall(r'href="#([^"]+)"', toc)
+    assert links == ids
+    assert "Gaps &amp; risks</a>" in toc  # heading text stays escaped
+    assert page.index('<nav class="toc"') < page.index(f'id="{ids[0]}"')
+    assert len(re.findall(r'<h3[^>]* id="', page)) == len(titles)
+    pdf = write_pdf(page, tmp_path / "r.pdf")
+    outline = [o.title for o in PdfReader(pdf).outline if not isinstance(o, list)]
+    for t in ("Contents", "Conclusions", "The experience gap"):
+        assert t in outline, outline
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert re.search(r"Conclusions\s*\.{5,}\s*1", text), text  # the contents show each section's page
+
+
+def test_short_report_has_no_contents():
+    page = html_page(_sections_notebook(["One", "Two"]), "Short")
+    assert '<nav class="toc"' not in page and 'id="one"' in page
+
+
+def test_tables_scroll_on_a_phone_and_align_numbers():
+    import pandas as pd
+
+    from xmo_analysis.present.display import Table
+    t = Table(pd.DataFrame({"segment": ["A", "B"], "score": [71.25, None], "n": [12, 30]}), caption="c")
+    out = t._repr_html_()
+    assert out.startswith('<div class="table-wrap">') and "</table></div>" in out
+    import re
+    heads = re.findall(r"<th([^>]*)>([^<]*)</th>", out)
+    assert heads == [("", "segment"), (' class="num"', "score"), (' class="num"', "n")]

@@ -123,6 +123,7 @@ def html_page(nb, title: str, footer: str = "", portal: str = "") -> str:
     remover = TagRemovePreprocessor(remove_cell_tags=HIDDEN_TAGS, enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
     body, _ = exporter.from_notebook_node(nb)
+    body = with_contents(body)
     css = (resources.files("xmo_analysis") / "templates" / "report.css").read_text(encoding="utf-8")
     css = css.replace("string(doctitle)", _css_string(title))
     template = jinja2.Template((resources.files("xmo_analysis") / "templates" / "report.html.j2").read_text(encoding="utf-8"))
@@ -143,6 +144,38 @@ def source_date() -> str | None:
     if not raw.isdigit():
         return None
     return dt.datetime.fromtimestamp(int(raw), dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def with_contents(body: str, minimum: int = 3) -> str:
+    """Give every section heading (h2, h3) an anchor and put a table of contents of the h2
+    headings before the first one (when there are at least ``minimum``); the PDF shows each
+    entry's page (CSS ``target-counter``) and WeasyPrint makes the headings PDF bookmarks."""
+    import re
+    used: set[str] = set()
+    entries: list[tuple[str, str]] = []
+
+    def anchor(m: re.Match) -> str:
+        level, attrs, inner = m.group(1), m.group(2), m.group(3)
+        if " id=" in attrs:
+            return m.group(0)
+        text = re.sub(r"<[^>]+>", "", inner).strip()
+        base = re.sub(r"[^a-z0-9]+", "-", html.unescape(text).lower()).strip("-")[:48] or "section"
+        slug, k = base, 2
+        while slug in used:
+            slug, k = f"{base}-{k}", k + 1
+        used.add(slug)
+        if level == "2":
+            entries.append((slug, text))
+        return f'<h{level}{attrs} id="{slug}">{inner}</h{level}>'
+
+    body = re.sub(r"<h([23])([^>]*)>(.*?)</h\1>", anchor, body, flags=re.S)
+    if len(entries) < minimum:
+        return body
+    toc = ('<nav class="toc" aria-label="Contents"><h2 class="toc-title">Contents</h2><ol>'
+           + "".join(f'<li><a href="#{slug}">{text}</a></li>' for slug, text in entries) + "</ol></nav>")
+    first = body.find(f'id="{entries[0][0]}"')
+    start = body.rfind("<h2", 0, first)
+    return body[:start] + toc + body[start:]
 
 
 def _css_string(text: str) -> str:

@@ -92,14 +92,22 @@ class Table:
         # Short codes (ids, statuses) never wrap, leaving the width to titles and names.
         return f'<td class="nw">{safe}</td>' if len(text) <= 10 else f"<td>{safe}</td>"
 
+    def _numeric(self, col: str) -> bool:
+        """A column of numbers (its header is aligned with them, on the right)."""
+        values = [v for v in self.frame[col] if not (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))]
+        return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
     def _repr_html_(self) -> str:
         cols = list(self.frame.columns)
-        head = "".join(f"<th>{html.escape(str(self.labels.get(c, c)))}</th>" for c in cols)
+        head = "".join((f'<th class="num">' if self._numeric(c) and c not in self.wide else "<th>")
+                       + f"{html.escape(str(self.labels.get(c, c)))}</th>" for c in cols)
         body = "".join("<tr>" + "".join(self._cell(c, v) for c, v in zip(cols, row)) + "</tr>"
                        for row in self.frame.itertuples(index=False, name=None))
         cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         note = f'<p class="table-note">{html.escape(self.note)}</p>' if self.note else ""
-        return f'<table class="xmo-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}'
+        # the wrapper scrolls sideways on a narrow screen instead of spilling off the page
+        return (f'<div class="table-wrap"><table class="xmo-table">{cap}<thead><tr>{head}</tr></thead>'
+                f'<tbody>{body}</tbody></table></div>{note}')
 
     def __repr__(self) -> str:  # plain-text fallback (terminals, tests)
         return (self.caption + "\n" if self.caption else "") + self.frame.to_string(index=False)
