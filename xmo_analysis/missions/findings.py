@@ -185,7 +185,7 @@ def segment_section(data: CycleData, xla_id: str, by: str) -> Table:
                  formats={"score": fmt1, "diff": fmt_signed, "diff_ci_low": fmt1,
                           "diff_ci_high": fmt1, "p_value": fmt_p, "p_adjusted": fmt_p,
                           "n": lambda v: fmt_number(v, 0)},
-                 labels={"diff": "vs rest", **data.params.policy.ci_labels("diff_ci_low", "diff_ci_high"),
+                 labels={"diff": "vs rest", **data.params.policy.ci_labels("diff_ci_low", "diff_ci_high", prefix="vs rest, "),
                          "p_value": "p", "p_adjusted": "p (BH)"},
                  note=("Score includes the segment's own O/T indicators; " if data.params.metrics else "")
                       + f"'vs rest' compares survey answers with the rest of the organisation ({'weighted, design-based' if weighted else 'Welch t'}), p adjusted "

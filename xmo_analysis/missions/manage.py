@@ -304,10 +304,14 @@ def backlog(data: CycleData, by: str = "rice", top: int = 12) -> tuple[Table, ob
     ranked = prioritise(data.backlog, by=by, xla_status=status, lift=lift)
     ranked["item"] = ranked["item_id"] + " " + ranked["title"]
     ranked["created"] = ranked["created"].dt.strftime("%Y-%m-%d")
-    t = ranked[["rank", "item", "xla", "kano", "status", "owner", "created", "rice", "wsjf", "lifted"]].head(top)
+    t = ranked[["rank", "item", "xla", "kano", "status", "owner", "created", "rice", "wsjf", "lifted", "priority"]].head(top)
+    fmt_score = (lambda v: fmt_number(v, 0)) if by == "rice" else fmt2
     return (Table(t, caption=f"Improvement backlog, ranked by {by.upper()} (top {min(top, len(ranked))} of {len(ranked)} open)",
-                  formats={"rice": lambda v: fmt_number(v, 0), "wsjf": fmt2, "rank": lambda v: fmt_number(v, 0)},
-                  status=(), labels={"lifted": "serves a gap"}, wide=("item",),
-                  note=f"Items linked to a missed or at-risk XLA have their score multiplied by {lift:g} ('serves a gap')."),
+                  formats={"rice": lambda v: fmt_number(v, 0), "wsjf": fmt2, "rank": lambda v: fmt_number(v, 0),
+                           "priority": fmt_score},
+                  status=(), labels={"lifted": "serves a gap", "priority": f"priority ({by.upper()} after lift)"},
+                  wide=("item",),
+                  note=f"Items linked to a missed or at-risk XLA have their {by.upper()} multiplied by {lift:g} "
+                       "('serves a gap'): the priority the ranking uses, beside the raw scores."),
             plots.backlog_matrix(ranked))
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from xmo_analysis.present import plots
 from xmo_analysis.present import results
-from xmo_analysis.present.display import Cards, Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, label
+from xmo_analysis.present.display import Cards, Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_quantity, label
 from xmo_analysis.sources.loaders import CycleData
 from xmo_analysis.sources.metric_sources import RowSource, metric_source
 from xmo_analysis.core.params import Params
@@ -397,7 +397,10 @@ def response_rates(data: CycleData, by: str) -> tuple[Table, object]:
 def indicators(data: CycleData) -> Table:
     """O and T indicators of the cycle and their attainment of target."""
     t = indicator_table(data, data.params)
-    return Table(t[["label", "source", "value", "unit", "target", "better", "attainment"]],
-                 caption="Operational (O) and telemetry (T) indicators", formats={"value": fmt2, "target": fmt2, "attainment": fmt1},
+    # each value in its own unit (a share as a percentage, milliseconds without decimals)
+    t = t.assign(value=[fmt_quantity(v, u) for v, u in zip(t["value"], t["unit"])],
+                 target=[fmt_quantity(v, u) for v, u in zip(t["target"], t["unit"])])
+    return Table(t[["label", "source", "value", "target", "better", "attainment"]],
+                 caption="Operational (O) and telemetry (T) indicators", formats={"attainment": fmt1},
                  labels={"attainment": "attainment (0-100)", "better": "better when"})
 

@@ -50,10 +50,34 @@ def fmt_signed(value: Any) -> str:
 
 
 def fmt_pct(value: Any, digits: int = 1) -> str:
-    """A share in [0, 1] as a percentage."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A share in [0, 1] as a percentage; a tiny share that is not zero reads "< 0.1%", never "0.0%"
+    (one straight-liner in 2,010 is not none)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{100 * float(value):.{digits}f}%"
+    pct = 100 * float(value)
+    floor = 10 ** -digits
+    if 0 < abs(pct) < floor:
+        return f"< {floor:.{digits}f}%"
+    if 100 - floor < pct < 100:
+        return f"> {100 - floor:.{digits}f}%"
+    return f"{pct:.{digits}f}%"
+
+
+# How many decimals a quantity of each unit deserves: milliseconds and seconds are not measured
+# to the hundredth, counts per device-day are small.
+UNIT_DIGITS = {"milliseconds": 0, "ms": 0, "seconds": 1, "s": 1, "hours": 1, "minutes": 0, "days": 1}
+
+
+def fmt_quantity(value: Any, unit: str | None) -> str:
+    """A measured value in its unit: shares as percentages, durations without spurious decimals
+    ("978 ms", not "978.10"), other units with two significant decimals at most."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    unit = (unit or "").strip()
+    if unit.lower() in ("share", "rate", "proportion", "%"):
+        return fmt_pct(value)
+    digits = UNIT_DIGITS.get(unit.lower(), 2 if abs(float(value)) < 10 else 1)
+    return f"{float(value):,.{digits}f}" + (f" {unit}" if unit else "")
 
 
 def fmt_p(value: Any) -> str:
