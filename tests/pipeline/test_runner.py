@@ -60,8 +60,18 @@ def test_publishes_a_complete_version(published):
     for m in MISSIONS:
         for suffix in (".ipynb", ".html", ".pdf"):
             assert (folder / f"{m}{suffix}").stat().st_size > 0, (m, suffix)
-    assert (project / "reports" / "index.html").exists()
     assert not list((project / "reports").glob(".staging-*"))
+    # the portal's front page: each XLA of the published scorecard with its status and its trend
+    # across the cycles the results hold
+    portal = (project / "reports" / "index.html").read_text(encoding="utf-8")
+    results = json.loads((folder / "results-manage.json").read_text())
+    assert "Where the ambitions stand: 2026-Q4 (v1)" in portal
+    for row in results["xla"]:
+        assert f"<td>{row['xla']}</td>" in portal and f">{row['status']}<" in portal
+        cycles = [t["cycle"] for t in results["trend"] if t["xla"] == row["xla"]]
+        assert len(cycles) >= 2
+        assert "Scores by cycle: " + ", ".join(
+            f"{t['cycle']} {t['score']:.1f}" for t in results["trend"] if t["xla"] == row["xla"]) in portal
 
 
 def test_html_has_no_code_and_fetches_nothing(published):

@@ -18,6 +18,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from xmo_analysis.core.exceptions import LockTimeout
+from xmo_analysis.pipeline import portal
 
 VERSION_DIR = re.compile(r"^v(\d+)$")
 STAGING_PID = ".pid"
@@ -214,28 +215,42 @@ def write_portal(reports: Path) -> Path:
             for rep in a.get("not_reported", []):
                 body.append(f'<tr><td>{e(rep["group"])}</td><td colspan="{max(len(xlas), 1)}" class="muted">'
                             f'no report: {e(rep["reason"])}</td></tr>')
-            audience_html.append(f'<h2>{e(a.get("title", aid))}, {e(r["cycle"])} (v{r["version"]})</h2>'
-                                 f'<table><thead><tr><th>Group</th>{head}</tr></thead><tbody>{"".join(body)}'
-                                 "</tbody></table>")
+            audience_html.append(f'<h3>{e(a.get("title", aid))}, {e(r["cycle"])} (v{r["version"]})</h3>'
+                                 f'<div class="table-wrap"><table class="audience"><thead><tr><th>Group</th>{head}'
+                                 f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+    catalogue_rows = catalogue(reports)
+    if audience_html:
+        audience_html.insert(0, '<h2 id="audiences">Reports for each group</h2><p class="noprint"><label>Find a group: '
+                                '<input class="filter" type="search" placeholder="department, location…"></label></p>')
+        audience_html.append(portal.FILTER_SCRIPT)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Experience reports</title>
 <style>
 body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 32px auto; max-width: 980px; color: #212121; }}
-h1 {{ color: #1565c0; }} table {{ border-collapse: collapse; width: 100%; font-size: 10pt; }}
-th {{ text-align: left; border-bottom: 2px solid #212121; padding: 6px; }}
+body {{ padding: 0 12px; }} h1 {{ color: #1565c0; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 10pt; }}
+caption {{ text-align: left; font-weight: bold; padding: 4px 0; }}
+th {{ text-align: left; border-bottom: 2px solid #212121; padding: 6px; }} th.num, td.num {{ text-align: right; }}
 td {{ border-bottom: 1px solid #e0e0e0; padding: 6px; vertical-align: top; }} a {{ color: #1565c0; }}
-h2 {{ color: #1565c0; font-size: 13pt; margin-top: 28px; }} .muted {{ color: #757575; }}
-.badge {{ border-radius: 8px; padding: 1px 7px; font-size: 9pt; color: #fff; background: #9e9e9e; }}
-.st-met {{ background: #2e7d32; }} .st-at-risk {{ background: #ef6c00; }} .st-missed {{ background: #c62828; }}
+h2 {{ color: #1565c0; font-size: 13pt; margin-top: 28px; }} h3 {{ font-size: 11pt; margin-top: 18px; }}
+.muted {{ color: #616161; }} .table-wrap {{ overflow-x: auto; }} svg.spark {{ vertical-align: middle; }}
+.badge {{ border-radius: 8px; padding: 1px 7px; font-size: 9pt; color: #fff; background: #616161; white-space: nowrap; }}
+.st-met {{ background: #2e7d32; }} .st-at-risk {{ background: #a84300; }} .st-missed {{ background: #c62828; }}
+input.filter {{ font-size: 11pt; padding: 4px 6px; min-width: 16em; }}
+@media print {{ .noprint, script {{ display: none; }} body {{ margin: 0; max-width: none; }} a {{ color: #212121; }} }}
 </style></head><body>
-<h1>Experience reports</h1>
+<header><h1>Experience reports</h1></header>
+<main>
+{portal.front(catalogue_rows)}
+{''.join(audience_html)}
+<h2 id="versions">All cycles and versions</h2>
 <p>Every published cycle and version, newest first. Each version is immutable; a new version is
 published only when its inputs, parameters or code changed.</p>
-<table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports and data</th>
+<div class="table-wrap"><table><thead><tr><th>Cycle</th><th>Version</th><th>Published (UTC)</th><th>Reports and data</th>
 <th>Why this version</th><th>Renderer</th><th>Last verified (UTC)</th></tr></thead>
-<tbody>{''.join(rows) or '<tr><td colspan="7">No reports yet.</td></tr>'}</tbody></table>
-{''.join(audience_html)}
+<tbody>{''.join(rows) or '<tr><td colspan="7">No reports yet.</td></tr>'}</tbody></table></div>
+</main>
 </body></html>
 """
     path = reports / "index.html"
