@@ -135,3 +135,131 @@ def test_a_failing_audience_notebook_fails_the_cycle_and_names_the_group(runs):
     assert versions(project / "reports", "2026-Q4") == before
     kept = list((project / "reports" / "failed").rglob("department_*.ipynb"))
     assert kept, "the failed notebook is kept for the analyst"
+
+
+# ---------------------------------------------------------------- in a real browser
+# The published cycle of this module, opened as readers open it: Debian's chromium driven by
+# selenium, the reports folder served on 127.0.0.1 by the test. Skipped (with the reason) where
+# chromium, chromedriver or the npm package axe-core (tests/browser, `npm ci`) are missing.
+import shutil  # noqa: E402
+import threading  # noqa: E402
+import urllib.request  # noqa: E402
+from functools import partial  # noqa: E402
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urljoin, urlparse  # noqa: E402
+
+from conftest import REPO  # noqa: E402
+
+AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(__import__("os").environ.get("XMO_TEST_ARTIFACTS", REPO / "test-artifacts")) / "browser"
+_missing = [what for what, ok in (("chromium", shutil.which("chromium")), ("chromedriver", shutil.which("chromedriver")),
+                                  ("axe-core (cd tests/browser && npm ci)", AXE.exists())) if not ok]
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+except ImportError:  # pragma: no cover - selenium is in the test extras
+    _missing.append("selenium")
+browser_only = pytest.mark.skipif(bool(_missing), reason=f"real-browser tests need {', '.join(_missing)}")
+
+
+@pytest.fixture(scope="module")
+def served(runs):
+    project = runs[0]
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(project / "reports")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    d = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    d.set_page_load_timeout(60)
+    yield d
+    d.quit()
+
+
+def _open(driver, url: str, width: int = 1280):
+    driver.set_window_size(width, 1000)
+    driver.get_log("performance")  # drop what earlier pages logged
+    driver.get_log("browser")
+    driver.get(url)
+    return driver
+
+
+def _requests(driver) -> list[str]:
+    out = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            out.append(msg["params"]["request"]["url"])
+    return out
+
+
+def _axe(driver) -> list[dict]:
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    return driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(function (r) {"
+        "  done(r.violations.map(function (v) { return {id: v.id, impact: v.impact, help: v.help,"
+        "    nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })}; })); });")
+
+
+@browser_only
+def test_portal_links_requests_console_and_accessibility(runs, served, driver):
+    d = _open(driver, served)
+    assert "Experience reports" in d.title
+    links = [a.get_attribute("href") for a in d.find_elements("css selector", "a[href]")]
+    assert len(links) >= 10
+    for url in sorted(set(links)):
+        assert url.startswith(served), f"a link leaves the reports folder: {url}"
+        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - our own server
+            assert resp.status == 200 and resp.read(), url
+    sent = _requests(d)
+    assert sent and all(u.startswith(served) or u.startswith("data:") for u in sent), sent
+    assert not [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    bad = [v for v in _axe(d) if v["impact"] in ("serious", "critical")]
+    assert not bad, bad
+    # the find box filters the audience tables
+    box = d.find_element("css selector", "input.filter")
+    first = d.find_element("css selector", "table.audience tbody tr td").text.split(" (")[0]
+    box.send_keys(first)
+    shown = [r for r in d.find_elements("css selector", "table.audience tbody tr") if r.is_displayed()]
+    assert shown and all(first.lower() in r.text.lower() for r in shown)
+
+
+@browser_only
+@pytest.mark.parametrize("width", [1280, 390])
+def test_portal_and_a_report_read_at_desktop_and_phone_width(runs, served, driver, width):
+    project, parallel = runs[0], runs[1]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    report = urljoin(served, f"2026-Q4/v{parallel.version}/1_measures.html")
+    group = json.loads((parallel.path / "manifest.json").read_text())["audiences"]["department"]["reports"][0]
+    audience = urljoin(served, f"2026-Q4/v{parallel.version}/{group['file']}.html")
+    for name, url in (("portal", served), ("report", report), ("audience", audience)):
+        d = _open(driver, url, width)
+        # nothing spills off the page sideways: wide tables scroll inside their own box
+        page_width = d.execute_script("return document.documentElement.scrollWidth")
+        view = d.execute_script("return window.innerWidth")
+        assert page_width <= view + 1, (name, width, page_width, view)
+        sent = _requests(d)
+        assert all(urlparse(u).netloc == urlparse(served).netloc or u.startswith("data:") for u in sent), sent
+        assert not [e for e in d.get_log("browser") if e["level"] == "SEVERE"], name
+        if width == 1280 and name != "portal":
+            bad = [v for v in _axe(d) if v["impact"] in ("serious", "critical")]
+            assert not bad, (name, bad)
+        d.save_screenshot(str(ARTIFACTS / f"{name}-{width}.png"))
+        assert (ARTIFACTS / f"{name}-{width}.png").stat().st_size > 10_000

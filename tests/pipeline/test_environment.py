@@ -10,7 +10,9 @@ import importlib.metadata as md
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -140,7 +142,10 @@ def test_systemd_units_verify(tmp_path):
     import getpass
     user = getpass.getuser()
     for name in ("xmo-report.service", "xmo-report.timer"):
-        text = (REPO / "deploy" / name).read_text().replace("/srv/xmo-analysis", str(REPO))
+        # the commands of this installation (the venv that runs the tests), the project here
+        xmo = Path(sys.executable).parent / "xmo"
+        text = (REPO / "deploy" / name).read_text().replace("/srv/xmo-analysis/.venv/bin/xmo", str(xmo))
+        text = text.replace("/srv/xmo-analysis", str(REPO))
         text = re.sub(r"(?m)^User=.*$", f"User={user}", text)
         text = re.sub(r"(?m)^Group=.*$", f"Group={user}", text)
         (tmp_path / name).write_text(text)

@@ -7,6 +7,8 @@ params can describe: they must load once params say so.
 """
 from __future__ import annotations
 
+import json
+
 import shutil
 from pathlib import Path
 
@@ -292,7 +294,9 @@ def _fresh(pristine: Path, tmp_path: Path) -> Path:
 
 
 def _snapshot(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): sha256_path(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    # the run log records every run, failed ones too: bookkeeping, not reports
+    return {str(p.relative_to(folder)): sha256_path(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "runs.jsonl"}
 
 
 def test_corpus_is_large_enough():
@@ -312,6 +316,9 @@ def test_bad_input_case(name, pristine, tmp_path):
     for fragment in fragments:
         assert fragment in message, (fragment, message)
     assert _snapshot(project / "reports") == before
+    log = project / "reports" / "runs.jsonl"
+    if log.exists():  # a run that got as far as the runner logged its failure
+        assert json.loads(log.read_text().splitlines()[-1])["status"] == "failed"
 
 
 @pytest.mark.parametrize("name", sorted(LOADS))

@@ -225,6 +225,7 @@ def write_portal(reports: Path) -> Path:
         audience_html.append(portal.FILTER_SCRIPT)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Experience reports</title>
 <style>
 body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 32px auto; max-width: 980px; color: #212121; }}

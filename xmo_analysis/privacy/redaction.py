@@ -8,6 +8,11 @@ Rules, not a statistical model: the named-entity models that would help (spaCy, 
 download their weights at run time or from outside PyPI, which the scheduler's machines cannot
 do, and run at a few thousand words a second, too slow for 100k comments a cycle. The rules are
 measured on labelled comments by :mod:`xmo_analysis.privacy.redaction_eval`.
+
+The families: :mod:`~xmo_analysis.privacy.redaction_patterns` (shapes right after a keyword, e-mails,
+phones, cards, IPs), :mod:`~xmo_analysis.privacy.redaction_keyed` (ids, birth dates and logins a few
+words after their keyword, national numbers by check digit), :mod:`~xmo_analysis.privacy.redaction_address`
+and :mod:`~xmo_analysis.privacy.redaction_names`.
 """
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ from typing import Iterable
 
 import pandas as pd
 
+from xmo_analysis.privacy import redaction_keyed as keyed
 from xmo_analysis.privacy import redaction_patterns as pat
 from xmo_analysis.privacy.redaction_address import addresses
+from xmo_analysis.privacy.redaction_lexicon import faker_names
 from xmo_analysis.privacy.redaction_names import find_names
 
 # When detections overlap they are merged and the merged span takes the type of the most
@@ -26,12 +33,17 @@ PRIORITY = {"url": 9, "email": 8, "card": 7, "ip": 7, "id": 6, "dob": 6, "userna
             "phone": 3, "name": 2}
 
 
+def _dotted_logins(text: str):
+    return keyed.dotted_logins(text, faker_names()[0])
+
+
 def _structured(text: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
     # Every family but logins and e-mails needs a digit: most comments have none, so skip them.
     digits = any(c.isdigit() for c in text)
-    families = (pat.contact, pat.numbers, pat.identifiers, pat.birth_dates, pat.logins, addresses, pat.phones) if digits \
-        else (pat.contact, pat.logins, addresses)
+    families = (pat.contact, pat.numbers, pat.identifiers, pat.birth_dates, pat.logins, addresses, pat.phones,
+                keyed.ids, keyed.birth_dates, keyed.logins, keyed.short_phones, _dotted_logins) if digits \
+        else (pat.contact, pat.logins, addresses, keyed.birth_dates, keyed.logins, _dotted_logins)
     for family in families:
         spans.extend(s for s in family(text) if s[1] > s[0])
     return spans

@@ -30,21 +30,43 @@ FR_STREET = re.compile(r"\b\d{1,4}(?:\s?(?:bis|ter|[A-Ba-b]))?,?\s+(?:rue|avenue
 ES_STREET = re.compile(r"\b(?:C/|Calle|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Pº|Camino|Carretera|Ctra\.|Ronda|"
                        r"Travesía|Vía|Rambla|Glorieta|Callejón|Urbanización)\s*(?:(?:de\s+la|de\s+los|de\s+las|del|de|"
                        r"la|el|los|las)\s+)?[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñü'-]*(?:\s+(?:(?:de|del|la|y)\s+)?"
-                       r"[A-ZÁÉÍÓÚÑ][\wáéíóúñü'-]*){0,3},?\s*(?:n[º°o]\.?\s*)?\d{1,4}(?:\s?[A-Za-z]\b)?"
-                       r"(?:,?\s*\d{1,2}º\s*[A-Za-z]?)?")
+                       r"[A-ZÁÉÍÓÚÑ][\wáéíóúñü'-]*){0,3},?\s*(?:n[º°o]\.?\s*)?\d{1,4}(?:\s?[A-Za-z]\b)?(?!\s*[º°ª])")
 UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
 _US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
               "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
 _POSTCODE = (r"(?:" + UK_POSTCODE + r"|[1-9]\d{3}\s?[A-Z]{2}(?![A-Za-z])|(?:" + "|".join(_US_STATES)
              + r")\s+\d{5}(?:-\d{4})?|\d{5}(?:-\d{4})?)")
-_SEGMENT = re.compile(r"\s*,?\s*(?:(?:Flat|Apt\.?|Apartment|Unit|Suite|Floor|Piso|Étage|Wohnung|Whg\.)\s+\w+|(" + _POSTCODE + r")(?:\s+(" + _CAP + r"(?:[\s-]" + _CAP + r"){0,2}))?|(" + _CAP
-                      + r"(?:[\s-]" + _CAP + r"){0,2})(?:,?\s+(" + _POSTCODE + r"))?)")
+# A city: capitalised words of letters ("Lyon", "Saint-Étienne"), not "N5" nor "Lyon. Matricule"
+_CITY = r"[A-ZÄÖÜÉÈÁÍÓÚÑÇ][a-zäöüßàâçéèêëîïôûùüÿñáíóú'’-]+"
+# Floor, flat, staircase and building notes inside an address ("2. OG links", "3º izq", "bajo B",
+# "escalier B", "Hinterhaus", "(Top floor flat)")
+_UNIT = (r"(?i:(?:Flat|Apt\.?|Apartment|Unit|Suite|Floor|Piso|Puerta|Pta\.?|Escalera|Esc\.?|Étage|Escalier|Bât\.?|"
+         r"Bâtiment|Appartement|Appt\.?|Porte|Wohnung|Whg\.|Haus|Aufgang|Etage|Verdieping)\s+[\w]{1,4}\b|"
+         r"\d{1,2}\.?\s*(?:OG|UG|Stock|Etage|Obergeschoss|Stockwerk)(?:\s+(?:links|rechts|li\.?|re\.?|Mitte))?|"
+         r"(?:EG|DG|Erdgeschoss|Dachgeschoss|Hinterhaus|Vorderhaus|Seitenflügel|Gartenhaus|Souterrain)"
+         r"(?:\s+(?:links|rechts|li\.?|re\.?|Mitte))?|"
+         r"\d{1,2}\s*[º°ª]\s*(?:(?:izq(?:uierda|da)?|dcha|der(?:echa)?|centro|ctro|[A-Z])\b\.?)?|"
+         r"(?:bajo|entresuelo|ático|principal|planta\s+baja)(?:\s+[A-Z]\b)?|"
+         r"\d{1,2}(?:e|er|ère|ème)\s+étage|rez-de-chaussée|"
+         r"\((?=[^()]{0,30}\b(?:flat|floor|apt|apartment|rear|top|basement|ground|back|front|étage|piso|stock|og)\b)[^()\n]{1,30}\)|"
+         r"(?:top|ground|first|second|third|basement|upper|lower|rear)\s+(?:floor\s+)?(?:flat|floor|maisonette))")
+_SEGMENT = re.compile(r"\s*,?\s*(?:" + _UNIT + r"|(" + _POSTCODE + r")(?:\s+(" + _CITY + r"(?:[\s-]" + _CITY
+                      + r"){0,2}))?|(" + _CITY + r"(?:[\s-]" + _CITY + r"){0,2})(?:,?\s+(" + _POSTCODE + r"))?)", re.I * 0)
+# After a lower-case street: a lower-case city and postcode ("27 mill lane leeds ls6 2qt", "12 10115 berlin")
+_LOWER_SEGMENT = re.compile(r"\s*,?\s*(?:([a-zäöüéèáíóúñ]{3,20}),?\s+(" + UK_POSTCODE.replace("A-Z", "a-z") + r")(?![\w])|"
+                            r"(" + UK_POSTCODE.replace("A-Z", "a-z") + r"|\d{5}|[1-9]\d{3}\s?[a-z]{2})(?:\s+([a-zäöüéèáíóúñ]{3,20}))?(?![\w]))")
+# Before a street: "Bât. C, 3e étage, 8 allée des Tilleuls", "3/2, 118 Dumbarton Road", "Flat 4, "
+_PREFIX = re.compile(r"(?:(?:\b(?:Flat|Apt\.?|Apartment|Unit|Suite|Bât\.?|Bâtiment|Escalier|Esc\.?|Appartement|Appt\.?|"
+                     r"Wohnung|Whg\.)\s+\w{1,4}|\b\d{1,2}(?:e|er|ère|ème)\s+étage|(?<![\w/])\d{1,3}/\d{1,3})\s*,?\s*){1,3}$")
 # "48 Kingsway, Cardiff CF10 3AN": a numbered name, a comma and a postcode soon after, even when the
 # street type is not one of the words above
 NUMBERED_TO_POSTCODE = re.compile(r"\b\d{1,5}[A-Za-z]?\s+(?:" + _CAP + r"\s?){1,3},\s*(?:" + _CAP + r"\s?){1,3},?\s*(?:"
                                   + UK_POSTCODE + r"|(?:" + "|".join(_US_STATES) + r")\s+\d{5}(?:-\d{4})?)\b")
 PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s+Box|Post\s+Office\s+Box|Postfach|Bo[iî]te\s+postale|BP|Apartado(?:\s+de\s+correos)?|"
-                    r"Postbus)\s+\d{1,6}\b", re.I)
+                    r"Postbus)\s+\d{1,6}(?:\s\d{2,3}){0,3}\b", re.I)
+# "Am Mühlbach 3a, ..., 80331 München": a street named by a preposition, taken only when a postcode follows
+DE_PREP_STREET = re.compile(r"\b(?:Am|An\s+der|An\s+den|Auf\s+dem|Auf\s+der|Im|In\s+der|In\s+den|Zum|Zur|Hinter\s+der|"
+                            r"Unter\s+den|Alte[rs]?|Neue[rs]?)\s+[A-ZÄÖÜ][a-zäöüß-]+(?:\s+[A-ZÄÖÜ][a-zäöüß-]+)?\s+\d{1,4}\s?[a-z]?\b")
 # Lower-case street types only for words that are nothing else ("14 elm grove", "kerkstraat 12")
 EN_STREET_LOWER = re.compile(r"\b\d{1,5}[a-z]?\s+(?:[a-z][\w'-]*\s+){1,3}(?:street|road|avenue|lane|crescent|terrace|grove|"
                              r"gardens|boulevard)\b")
@@ -63,10 +85,20 @@ def _city_ok(words: str) -> bool:
     return fold(first) not in plain_words() or first in ("New", "Saint", "St", "San", "Santa", "Le", "La", "Den")
 
 
-def _extend(text: str, end: int) -> int:
-    """Swallow up to three ", City" / "Postcode City" segments after a street."""
-    for _ in range(3):
+def _extend(text: str, end: int, lower: bool = False) -> int:
+    """Swallow up to four ", City" / "Postcode City" / floor segments after a street."""
+    for _ in range(4):
         m = _SEGMENT.match(text, end)
+        if lower:
+            m = _LOWER_SEGMENT.match(text, end)
+            if m and ((m.group(1) and fold(m.group(1)) in plain_words()) or (m.group(4) and fold(m.group(4)) in plain_words())):
+                if m.group(3):
+                    end = m.end(3)
+                break
+            if m and m.end() > end:
+                end = m.end()
+                continue
+            m = _SEGMENT.match(text, end)
         if not m or m.end() == end:
             break
         city = m.group(2) or m.group(3)
@@ -80,6 +112,12 @@ def _extend(text: str, end: int) -> int:
     return end
 
 
+def _start(text: str, start: int) -> int:
+    """Take in the flat or floor written before a street."""
+    m = _PREFIX.search(text, max(0, start - 40), start)
+    return m.start() if m and m.end() == start else start
+
+
 def addresses(text: str) -> Iterator[tuple[int, int, str]]:
     """Postal addresses as ``(start, end, "address")``."""
     for m in STREET_NO_NUMBER.finditer(text):
@@ -87,9 +125,14 @@ def addresses(text: str) -> Iterator[tuple[int, int, str]]:
     if not any(c.isdigit() for c in text):
         return  # every other shape has a house number or a postcode
     for pat in (EN_STREET, DE_STREET, NL_STREET, FR_STREET, ES_STREET, EN_STREET_LOWER, SUFFIX_STREET_LOWER, PO_BOX):
+        lower = pat is EN_STREET_LOWER or pat is SUFFIX_STREET_LOWER
         for m in pat.finditer(text):
             end = m.end() - (m.group(0).endswith(".") and not m.group(0).endswith(("Str.", "St.")))
-            yield m.start(), _extend(text, end), "address"
+            yield _start(text, m.start()), _extend(text, end, lower), "address"
+    for m in DE_PREP_STREET.finditer(text):
+        end = _extend(text, m.end())
+        if re.search(r"\b\d{5}\b", text[m.end():end]):
+            yield m.start(), end, "address"
     for m in NUMBERED_TO_POSTCODE.finditer(text):
         yield m.start(), m.end(), "address"
     for m in UK_ALONE.finditer(text):

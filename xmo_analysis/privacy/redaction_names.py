@@ -16,6 +16,7 @@ Spans cover the name tokens, particles and initials, never the title or a posses
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from xmo_analysis.privacy.redaction_lexicon import (CALENDAR, FUNCTION_WORDS, LANGS, ambiguous_words, faker_names, fold, global_words,
@@ -40,7 +41,9 @@ woman|chap|assessor|trainer|coach|mentor|buddy|director|head|clerk|cashier|couri
 kollegen?|kollegin|chef|chefin|vorgesetzte[rn]?|mitarbeiter(?:in)?|sachbearbeiter(?:in)?|techniker(?:in)?|
 ansprechpartner(?:in)?|teamleiter(?:in)?|betreuer(?:in)?|coll[eè]gue|responsable|conseill[eè]re?|agente?|
 technicien(?:ne)?|gestionnaire|compa[nñ]er[oa]|jef[ea]|t[eé]cnic[oa]|funcionari[oa]|encargad[oa]|
-asesor[a]?|collega|leidinggevende|baas|medewerk(?:er|ster)|monteur|behandelaar|adviseur)"""
+asesor[a]?|collega|leidinggevende|baas|medewerk(?:er|ster)|monteur|behandelaar|adviseur|
+[a-zäöü]{3,12}(?:agent|berater(?:in)?|betreuer(?:in)?|leiter(?:in)?|coach|medewerker)|recruiter|
+chica|chico|señora|señor|dame|monsieur|meneer|mevrouw|herr|frau)"""
 _CUE = r"""(?:(?:(?:big|huge|special|many)\s+)?thanks(?:\s+(?:to|for))?|thank\s+you|thank|thx|cheers|kudos\s+to|
 shout[\s-]?out\s+to|ask(?:ed)?(?:\s+for)?|asking(?:\s+for)?|(?:spoke|speak|speaking|
 talked|talk|talking|chatted|chat|met|meeting)\s+(?:to|with)|(?:call|email|e-mail|message|reply|
@@ -48,7 +51,9 @@ response|visit)\s+from|emailed|messaged|rang|phoned|chased?|(?:escalated|passed|
 transferred|sent|forwarded|report(?:ed|s)?)\s+(?:it\s+)?to|(?:helped|served|supported|seen|assisted|handled|
 attended|visited|contacted|interviewed|bullied|harassed|ignored|managed|trained|recommended|referred|replaced|
 covered|told|advised|greeted|phoned|emailed|rung)\s+by|according\s+to|together\s+with|alongside|on\s+behalf\s+of|
-known\s+as|someone\s+called|cc|named|called|namens|laut|zusammen\s+mit|nommée?|appelée?|un\s+certain|une\s+certaine|
+known\s+as|someone\s+called|cc|named|called|its|(?:maiden|sur|last|family|birth|married)\s?name(?:\s+(?:is|was))?|
+nach-?name|geburtsname|mädchenname|nom\s+de\s+(?:jeune\s+fille|famille)|apellido|achternaam|meisjesnaam|
+(?:ich\s+heiße|je\s+m['’]appelle|me\s+llamo|ik\s+heet|i['’]m|my\s+name\s+is)\s+(?:now|jetzt|nun|maintenant|ahora|nu|actually|eigentlich)|namens|laut|zusammen\s+mit|nommée?|appelée?|un\s+certain|une\s+certaine|
 selon|un\s+tal|una\s+tal|llamad[oa]|según|de\s+parte\s+de|ene|volgens|name\s+is|i['’]m|i\s+am|
 this\s+is|it['’]s|signed|dear|hi|hello|hey|danke(?:\s+an)?|dank\s+an|vielen\s+dank(?:\s+an)?|
 gesprochen\s+mit|ich\s+bin|ich\s+heiße|name\s+ist|merci(?:\s+à)?|grâce\s+à|parlé\s+(?:à|avec)|
@@ -56,14 +61,22 @@ de\s+la\s+part\s+de|je\s+suis|je\s+m['’]appelle|gracias(?:\s+a)?|habl[eé]\s+c
 bedankt(?:\s+aan)?|dank\s+(?:aan|je|u)|gesproken\s+met|ik\s+ben|ik\s+heet|genaamd|met\s+dank\s+aan)"""
 # Cues are found once per comment; a token has a cue when a cue match ends where the token starts.
 _LEFT_CUE = re.compile(r"(?:\b(?:" + _ROLE + r"|" + _CUE + r")(?!\w)\s*[,:(]?\s*|\(\s*i\s+think\s+)", re.I | re.X)
+_NAMING_CUE = re.compile(r"\b(?:called|named|known\s+as|name\s+is|i['’]m|genaamd|heet|heiße|llamad[oa]|se\s+llama(?:ba)?|"
+                         r"s['’]appel(?:le|ait)|nommée?|appelée?|namens)\s*[,:(]?\s*", re.I)
 _WEAK_CUE = re.compile(r"\b(?:by|with|from|to|and|or|mit|von|bei|avec|par|con|por|met|door)\s+", re.I)
 _RIGHT_CUE = re.compile(r"""^(?:['’]s\b|\s*\((?:[A-Z][\w&]*|it|hr|finance)\)|\s*,?\s+(?:from|on|at|in|of|
-who|and\s+(?:her|his)|was\s+(?:great|brilliant|amazing|helpful|rude|lovely|kind|patient|excellent|
+who|and\s+(?:her|his|she|he)|(?:fue|ha\s+sido|était|a\s+été|war|ist|was|is|est|es|
+(?:was|is)\s+)\s*(?:muy\s+|très\s+|sehr\s+|heel\s+|erg\s+|super\s+|echt\s+)?(?:excelente|amable|maj[oa]|simpátic[oa]|
+genial|estupend[oa]|excellente?|gentille?|sympa|adorable|toll|nett|freundlich|hilfsbereit|klasse|geweldig|aardig|
+vriendelijk|behulpzaam|top)|was\s+(?:great|brilliant|amazing|helpful|rude|lovely|kind|patient|excellent|
 fantastic|super|very|really|so|extremely)|is\s+(?:great|brilliant|amazing|helpful|rude|lovely|kind|
 the\s+best|a\s+legend|a\s+star)|helped|fixed|sorted|said|told|explained|showed|called|rang|came|
 answered|replied|picked|resolved|set|vom|von\s+der|aus\s+der|am\s+empfang|du|de\s+l['’]|de\s+la|
 del|van\s+de|van\s+het)\b)""", re.I | re.X)
-_LOWER_RIGHT_CUE = re.compile(r"""^\s+(?:on|at|from|in)\s+(?:the\s+)?(?:reception|front\s+desk|service\s?desk|help\s?desk|
+_LOWER_RIGHT_CUE = re.compile(r"""^\s*[?)]|^,?\s+(?:i\s+think|je\s+crois|je\s+pense|ich\s+glaube|glaub\s+ich|creo|
+denk\s+ik|geloof\s+ik)\b|^\s+(?:on|at|from|in|van|bij|vom|von|am|an|de|du|del|à|en)\s+(?:the\s+|de\s+|het\s+|der\s+|
+dem\s+|la\s+|le\s+|l['’]|el\s+)?(?:balie|receptie|loket|kassa|empfang|rezeption|kasse|accueil|guichet|caisse|
+recepción|ventanilla|mostrador|caja|reception|front\s+desk|service\s?desk|help\s?desk|
 desk|switchboard|phones?|counter|it|hr|payroll|finance|billing|accounts|support|night\s+shift|\w+\s+team)\b|
 ^\s+(?:was|is)\s+(?:great|brilliant|amazing|helpful|rude|lovely|kind|patient|excellent|super|so\s+helpful)""", re.I | re.X)
 # A capitalised word followed by a number or a thing noun names a thing: "Apollo 3", "Atlas servers"
@@ -76,8 +89,10 @@ floor|house|campus|drive|network|model|series|edition|plan)\b)""", re.I | re.X)
 _STRONG_RIGHT_CUE = re.compile(r"""^(?:\s+(?:from|on|at|in|of|vom|von|aus|du|de|del|van)\s+(?:the\s+|der\s+|dem\s+|la\s+|le\s+|
 l['’]|el\s+|de\s+)?(?:service\s?desk|help\s?desk|servicedesk|reception|front\s+desk|it|hr|payroll|finance|billing|
 accounts|support|facilities|security|legal|procurement|recruitment|night\s+shift|day\s+shift|\w+\s+team|team|
+\w+\s+(?:support|desk|team)|
 empfang|personalabteilung|buchhaltung|support|accueil|informatique|équipe|soporte|sistemas|recepción|nóminas|receptie|
-servicedesk|helpdesk|afdeling)\b|^\s*,\s+(?:our|my|the|your|a|unser[e]?|mein[e]?|notre|mon|ma|nuestr[oa]|mi|onze|mijn)\s+
+servicedesk|helpdesk|afdeling)\b|^\s*,\s+(?:our|my|the|your|a|unser[e]?|mein[e]?|notre|mon|ma|nuestr[oa]|mi|onze|mijn|la|el|le|de|het|die|der|
+une?|una?)\s+
 (?:\w+\s+)?""" + _ROLE.replace("(?:line\\s+|team\\s+|my\\s+|our\\s+|the\\s+|your\\s+|a\\s+)?", "") + r")", re.I | re.X)
 _SMALL_NUMBER_AFTER = re.compile(r"\s\d{1,3}\b(?![\d\s().-]{4})")
 _SIGN_OFF = re.compile(r"""(?:^|[\n.!?]\s*|\s)(?:(?:kind|best|warm|many|warmest)\s+(?:regards|wishes|thanks)|
@@ -137,6 +152,9 @@ def _facts(word: str) -> tuple:
     cap = body[:1].isupper() and (not body.isupper() or len(body) == 1)
     parts = key.split("-")
     is_first = key in first or (len(parts) > 1 and all(p in first for p in parts))
+    # "Íker" as written, "Iker" in the list: weak evidence only ("Signé" is no Signe)
+    bare = "".join(c for c in unicodedata.normalize("NFD", key) if not unicodedata.combining(c)) if not key.isascii() else key
+    accent_only = bare != key and not is_first and bare in first and bare not in glob
     is_last = key in last or (len(parts) > 1 and all(p in last or p in ("al", "el", "ben", "bin", "abu", "ibn")
                                                       for p in parts))
     common = sum(1 << b for b, lang in enumerate(LANGS) if key in ambiguous_words(lang) or whole in ambiguous_words(lang))
@@ -144,7 +162,7 @@ def _facts(word: str) -> tuple:
     everywhere = key in glob or whole in glob or bool(_CONTRACTION.search(word))
     return (key, cap, (everywhere, common), (key in _FUNCTION, plain),
             key in proper_nonperson_words(), whole in nonperson_words(), is_first, is_last,
-            key in weak_first or key in weak_last, whole in TITLES,
+            key in weak_first or key in weak_last or accent_only, whole in TITLES,
             word in PARTICLES or word.lower() in ("van", "de", "von", "der", "den", "la", "le", "del"),
             len(word) == 1 and word.isupper() and word != "I")
 
@@ -234,12 +252,16 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
         """Mark token i and the surname-like tokens joined after it; return the last index."""
         hit[i] = True
         j = i
-        if toks[i].particle:  # a title before a particle: "mevr. De Jong", "Herr von Weizsäcker"
-            if not (j + 1 < len(toks) and joined(j + 1) and toks[j + 1].cap and not toks[j + 1].nonperson):
+        if toks[i].particle:  # a title before particles: "mevr. De Jong", "Dhr. van der Berg"
+            k = j
+            while k + 1 < len(toks) and joined(k + 1) and toks[k + 1].particle and not toks[k + 1].cap and k - j < 2:
+                k += 1
+            if not (k + 1 < len(toks) and joined(k + 1) and toks[k + 1].cap and not toks[k + 1].nonperson):
                 hit[i] = False
                 return i
-            hit[j + 1] = True
-            j += 1
+            for m in range(j, k + 2):
+                hit[m] = True
+            j = k + 1
         while j + 1 < len(toks) and joined(j + 1):
             nxt = toks[j + 1]
             if nxt.particle:  # "van der Berg", "de la Fontaine": particles count only before a surname
@@ -259,6 +281,12 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
             j += 1
         return j
 
+    def initial_not_title(i: int) -> bool:
+        """"M." is Monsieur in French (and when the language is unclear), "D." Don in Spanish; elsewhere initials."""
+        k = fold(toks[i].text)
+        return k in ("m", "d") and toks[i].text.isupper() and lang not in (("fr", "") if k == "m" else ("es",)) \
+            and gap(i + 1) == ". " if i + 1 < len(toks) else False
+
     for i, t in enumerate(toks):
         if hit[i]:
             continue
@@ -269,8 +297,11 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
             # "M." and "D." are titles only before a capitalised name; stacked titles ("Frau Dr.")
             if fold(t.text) in ("m", "d") and gap(i + 1) != ". ":
                 continue
+            if initial_not_title(i):  # "D. Kaur" in English, "M. Lehmann" in German: an initial
+                extend(i)
+                continue
             j = i + 1
-            while j < len(toks) and toks[j].title and j + 1 < len(toks) and joined(j + 1):
+            while j < len(toks) and toks[j].title and j + 1 < len(toks) and joined(j + 1) and not initial_not_title(j):
                 j += 1
             if j < len(toks) and not toks[j].nonperson:
                 extend(j)  # the title itself stays: it is not personal data, and labels leave it out
@@ -297,6 +328,10 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
             elif not t.common and not t.weak and not t.proper and not german and len(t.text) > 2 \
                     and _STRONG_RIGHT_CUE.match(after):
                 extend(i)  # "Kwabena from the service desk", "Sophie, our scrum master"
+            elif t.first and len(t.text) > 2 and _STRONG_RIGHT_CUE.match(after):
+                extend(i)  # "Mark from desktop support", "Jordan on the night shift": even a word-name
+            elif t.weak and len(t.text) > 2 and t.start in ends("naming", _NAMING_CUE):
+                extend(i)  # "someone called Will"
             elif (t.first or t.last) and not t.common and t.start in ends("weak", _WEAK_CUE) and not german:
                 extend(i)  # "bullied by Thornton"
             elif t.first and _RIGHT_CUE.match(after) and not _sentence_start(text, t.start):
@@ -307,9 +342,24 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
         elif not t.cap and t.first and not t.common and not t.nonperson and len(t.text) > 2:
             if cue or _LOWER_RIGHT_CUE.match(after):
                 hit[i] = True  # "sarah on reception", "thanks to emma"
+                j = i + 1  # "mari carmen", "sam t.", "jana w."
+                while j < len(toks) and gap(j) == " " and j - i <= 2 and (
+                        not toks[j].cap and toks[j].first and not toks[j].common and len(toks[j].text) > 2
+                        or len(toks[j].text) == 1 and text[toks[j].end:toks[j].end + 1] == "."):
+                    hit[j] = True
+                    if len(toks[j].text) == 1:
+                        break
+                    j += 1
+    inverted: list[tuple[int, int]] = []
+    for i in range(1, len(toks)):  # "Patel, Anjali": a surname before a comma and a found first name
+        p = toks[i - 1]
+        if hit[i] and not hit[i - 1] and toks[i].first and gap(i) == ", " and p.cap and p.last and not p.common \
+                and not p.nonperson and not p.first and not (i > 1 and hit[i - 2]):
+            hit[i - 1] = True
+            inverted.append((p.start, toks[i].end))
     _sign_off(text, toks, hit, {m.end() for m in _SIGN_OFF.finditer(text)})
     _coordinated(text, toks, hit)
-    spans = [(t.start, t.end) for t, h in zip(toks, hit) if h]
+    spans = [(t.start, t.end) for t, h in zip(toks, hit) if h] + inverted
     if full is not None:
         spans += [(m.start(), m.end()) for m in full.finditer(text)]
     return _merge(spans, text)
@@ -343,17 +393,21 @@ def _sign_off(text: str, toks: list, hit: list, after_sign_off: set) -> None:
 def _coordinated(text: str, toks: list, hit: list) -> None:
     """A first name listed with a found name ("Chris and Jordan", "Grace, Will and Mark")."""
     link = re.compile(r"^(?:\s*,\s*|\s+(?:and|&|or|und|et|y|e|en|oder|ou|o|of)\s+|\s*,\s*(?:and|und|et|y|en)\s+|\s*/\s*)$")
+    or_link = re.compile(r"^\s+(?:or|oder|ou|o|of)\s+$|^\s*/\s*$")
     changed = True
     while changed:
         changed = False
         for i, t in enumerate(toks):
             lower_name = not t.cap and t.first and not t.common and len(t.text) > 2  # "ravi and joanna"
-            if hit[i] or not (t.cap or lower_name) or not (t.first or t.weak) or t.nonperson or len(t.text) < 2:
+            unknown = t.cap and not t.common and not t.proper and not t.nonperson and not t.title and len(t.text) > 2 \
+                and not _sentence_start(text, t.start)  # "Kees of Cees": a spelling offered as an alternative
+            if hit[i] or not (t.cap or lower_name) or not (t.first or t.weak or unknown) or t.nonperson or len(t.text) < 2:
                 continue
             for j in (i - 2, i - 1, i + 1, i + 2):
                 if 0 <= j < len(toks) and hit[j]:
                     a, b = (toks[j], t) if j < i else (t, toks[j])
-                    if link.match(text[a.end:b.start]):
+                    g = text[a.end:b.start]
+                    if link.match(g) and (t.first or t.weak or or_link.match(g)):
                         hit[i] = changed = True
                         break
 
@@ -366,5 +420,5 @@ def _merge(spans: list, text: str) -> list[tuple[int, int]]:
             out[-1][1] = max(out[-1][1], e)
         else:
             out.append([s, e])
-    return [(s, e + 1 if e < len(text) and text[e] == "." and e - s >= 1 and text[e - 1].isupper()
+    return [(s, e + 1 if e < len(text) and text[e] == "." and e - s >= 1 and text[e - 1].isalpha()
              and (e - 1 == s or not text[e - 2].isalpha()) else e) for s, e in out]

@@ -101,7 +101,7 @@ burgerservicenummer|personeelsnummer|medewerkersnummer|klantnummer|paspoort(?:nu
 sofinummer|relatienummer|lidnummer|polisnummer)"""
 _ID_VALUE = r"""(?:[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]|[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?|
 \d{1,4}(?:\s\d{2,4}){2,6}|[A-Z]{1,3}[\s-]\d{3,}[A-Z]?|[A-Z]{1,6}\d[\dA-Z]{4,}|[A-Z0-9]{0,4}[-/]?\d[\dA-Z/-]*\d(?:[-\s]?[A-Z](?![a-z]))?|\d{3,}[A-Z]?)"""
-ID_ANCHORED = re.compile(r"\b" + _ID_KW + r"(?:\s*(?:(?:is|ist|es|est|is|was|war|number|nummer|n[úu]mero|no|nr|"
+ID_ANCHORED = re.compile(r"\b" + _ID_KW + r"(?:(?<=\W)|(?!\w))(?:\s*(?:(?:is|ist|es|est|is|was|war|number|nummer|n[úu]mero|no|nr|"
                          r"on|my|the|file|record|payslip|system|shows|listed|as|still|lautet|steht|auf|"
                          r"dem|sur|le|mon|ma|en|el|mi|op|mijn|de|van)\b|[=:\#–-])\.?)*"
                          r"\s*[:#=]?\s*(" + _ID_VALUE + r")(?![\w-])", re.I | re.X)
@@ -123,7 +123,7 @@ USERNAME_ANCHORED = re.compile(r"\b(?:(?:log(?:ged)?|sign(?:ed)?)\s?(?:in|on)\s+
 # CORP\jsmith; the domain in capitals, or the login with a digit or dot (a literal "\n" is no login)
 DOMAIN_LOGIN = re.compile(r"(?<![\w\\])(?:[A-Z][A-Z0-9-]{1,15}\\{1,2}[A-Za-z][\w.-]{0,30}\w|"
                           r"[A-Za-z][\w-]{1,15}\\{1,2}[A-Za-z]*[\d.][\w.-]{0,30}\w)")
-HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z_][\w.]{1,29}\w")
+HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z_][\w.-]{1,29}\w")
 _NOT_LOGIN = frozenset("""locked disabled blocked expired wrong not still the my your our a an and is was has had
 been being keeps kept got gets does did will would can could cannot should broken reset deleted
 suspended inactive invalid unknown never always fine ok okay working there here now again also
@@ -192,9 +192,10 @@ def _dni_ok(m: re.Match) -> bool:
 
 
 def _iban_ok(s: str) -> bool:
-    s = s.replace(" ", "")
-    s = s[4:] + s[:4]
-    return int("".join(str(int(c, 36)) for c in s)) % 97 == 1 if s.isalnum() else False
+    """Format and the ISO 7064 check digits, by python-stdnum (not the national account check
+    inside, which a typo in the account part breaks: the number is still personal)."""
+    from stdnum import iban  # a light module; imported here to keep this module's import cheap
+    return iban.is_valid(s, check_country=False)
 
 
 def contact(text: str) -> Iterator[Span]:
