@@ -81,3 +81,38 @@ def test_the_project_is_found_from_a_folder_inside_it(demo_project, monkeypatch)
     monkeypatch.chdir(demo_project / "notebooks")
     res = runner.invoke(app, ["validate", "--cycle", "2026-Q4"])
     assert res.exit_code == 0 and "2026-Q4: valid" in res.output, res.output
+
+
+def test_new_notebook_is_registered_and_runs(project):
+    """`xmo new-notebook` writes a notebook the runner accepts and registers it (comments kept)."""
+    import papermill as pm
+    import yaml
+
+    from xmo_analysis.core.params import load_params
+    from xmo_analysis.pipeline.runner import check_parameters
+    xmo = project / "params" / "xmo.yaml"
+    comments = [ln for ln in xmo.read_text().splitlines() if ln.lstrip().startswith("#")]
+    res = runner.invoke(app, ["new-notebook", "4_channels", "--title", "Channel assessment", "--project", str(project)])
+    assert res.exit_code == 0, res.output
+    path = project / "notebooks" / "4_channels.ipynb"
+    params = load_params(project / "params")
+    assert [m.id for m in params.missions][-1] == "4_channels"
+    assert params.missions[-1].title == "Channel assessment" and params.missions[-1].notebook == "4_channels.ipynb"
+    assert [ln for ln in xmo.read_text().splitlines() if ln.lstrip().startswith("#")] == comments
+    assert yaml.safe_load(xmo.read_text())["missions"][-1]["id"] == "4_channels"
+    injected = {"cycle": "2026-Q4", "project_dir": str(project), "output_dir": str(project / "out")}
+    check_parameters(path, injected)  # the parameters the runner injects are the notebook's
+    out = project / "out" / "4_channels.ipynb"
+    out.parent.mkdir()
+    pm.execute_notebook(str(path), str(out), parameters=injected, kernel_name="xmo-analysis", cwd=str(path.parent),
+                        progress_bar=False)
+    import nbformat
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "Channel assessment" in html and "xmo-table" in html
+    again = runner.invoke(app, ["new-notebook", "4_channels", "--project", str(project)])
+    assert again.exit_code == 2 and "already exists" in again.output and "registered" in again.output
+    bad = runner.invoke(app, ["new-notebook", "../evil", "--project", str(project)])
+    assert bad.exit_code == 2 and "lower-case" in bad.output

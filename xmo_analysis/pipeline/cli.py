@@ -237,6 +237,28 @@ def verify(cycle: str = typer.Argument(..., help="The cycle id of a published ve
     raise typer.Exit(1)
 
 
+@app.command(name="new-notebook")
+def new_notebook(name: str = typer.Argument(..., help="File name of the notebook and id of its report, e.g. 4_channels."),
+                 title: str = typer.Option(None, "--title", help="The report's title (default: from the name)."),
+                 project: Path = PROJECT):
+    """Create an analysis notebook from the template and register it in params/xmo.yaml.
+
+    The next `xmo run` executes, renders, publishes and lists it like the mission reports.
+
+    Example: xmo new-notebook 4_channels --title "Channel assessment"
+    """
+    project = _project(project)
+    from xmo_analysis.core.params import load_params
+    from xmo_analysis.pipeline.newnotebook import create
+    try:
+        path, xmo = create(project, name, title)
+        load_params(project / "params")  # the registry still loads (and names the new mission)
+    except XmoError as exc:
+        _fail(exc)
+    out.print(f"Created {path} and registered it in {xmo}; `make lab` opens it, the next `xmo run` publishes it.",
+              markup=False)
+
+
 @app.command()
 def status(project: Path = PROJECT, reports: Path = typer.Option(None, help="Reports folder (default: <project>/reports)."),
            as_json: bool = typer.Option(False, "--json", help="One JSON document, for a monitor.")):
