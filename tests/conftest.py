@@ -110,3 +110,31 @@ def quarto_on_path(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("QUARTO_STANDIN_LOG", str(log))
     return log
+
+
+# ---------------------------------------------------------------- real browser (selenium + chromium)
+def browser_missing() -> list[str]:
+    """What the real-browser tests lack here (empty: they can run)."""
+    missing = [what for what, ok in (("chromium", shutil.which("chromium")),
+                                     ("chromedriver", shutil.which("chromedriver"))) if not ok]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("selenium")
+    return missing
+
+
+def chrome(user_data_dir: Path):
+    """Debian's chromium, headless, driven by selenium, with its console and network logs."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", f"--user-data-dir={user_data_dir}"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    d = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    d.set_page_load_timeout(60)
+    return d

@@ -149,17 +149,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E
 from pathlib import Path  # noqa: E402
 from urllib.parse import urljoin, urlparse  # noqa: E402
 
-from conftest import REPO  # noqa: E402
+from conftest import REPO, browser_missing, chrome  # noqa: E402
 
 AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__import__("os").environ.get("XMO_TEST_ARTIFACTS", REPO / "test-artifacts")) / "browser"
-_missing = [what for what, ok in (("chromium", shutil.which("chromium")), ("chromedriver", shutil.which("chromedriver")),
-                                  ("axe-core (cd tests/browser && npm ci)", AXE.exists())) if not ok]
-try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-except ImportError:  # pragma: no cover - selenium is in the test extras
-    _missing.append("selenium")
+_missing = browser_missing() + ([] if AXE.exists() else ["axe-core (cd tests/browser && npm ci)"])
 browser_only = pytest.mark.skipif(bool(_missing), reason=f"real-browser tests need {', '.join(_missing)}")
 
 
@@ -179,15 +173,7 @@ def served(runs):
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
-    d.set_page_load_timeout(60)
+    d = chrome(tmp_path_factory.mktemp("chromium"))
     yield d
     d.quit()
 
