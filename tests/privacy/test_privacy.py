@@ -158,3 +158,34 @@ def test_random_segmentations_never_show_a_small_group(small_data, sizes):
                   group="channel", n=50)
     comment_counts = comments_frame(d).groupby("channel").size()
     assert all(comment_counts[g] >= d.params.min_comment_group for g in ex["channel"].unique())
+
+
+def test_the_organisations_own_names_are_redacted_wherever_they_appear(project):
+    """A staff list in params (privacy.names_file) makes names the lexicon does not know, and
+    words that are also names, redacted in every comment; the list is part of the fingerprint."""
+    import pandas as pd
+
+    from xmo_analysis.core.params import load_params
+    from xmo_analysis.sources.loaders import load_cycle
+    path = project / "data" / "demo" / "responses.csv"
+    resp = pd.read_csv(path)
+    rows = resp.index[resp["cycle"] == "2026-Q4"][:2]
+    resp.loc[rows[0], "comment"] = "the laptop from Xochiquetzal Brightwater arrived late"
+    resp.loc[rows[1], "comment"] = "ask zyx-Okonkwo-Baptiste about the VPN"
+    resp.to_csv(path, index=False)
+    before = load_params(project / "params")
+    plain = load_cycle(project, "2026-Q4").responses.set_index("response_id")["comment"]
+    ids = resp.loc[rows, "response_id"].astype(str)
+    assert "Xochiquetzal Brightwater" in plain[ids.iloc[0]]  # the premise: unknown to the lexicon
+    (project / "data" / "staff.csv").write_text("id,name\n1,Xochiquetzal Brightwater\n2,Okonkwo-Baptiste\n")
+    text = (project / "params" / "xmo.yaml").read_text()
+    (project / "params" / "xmo.yaml").write_text(text.replace("privacy:\n", "privacy:\n  names_file: data/staff.csv\n", 1))
+    params = load_params(project / "params")
+    assert params.staff_names == ("Okonkwo-Baptiste", "Xochiquetzal Brightwater")
+    assert str(project / "data" / "staff.csv") in params.files and params.files != before.files
+    redacted = load_cycle(project, "2026-Q4").responses.set_index("response_id")["comment"]
+    assert redacted[ids.iloc[0]] == "the laptop from [name] arrived late"
+    assert "Okonkwo-Baptiste" not in redacted[ids.iloc[1]] and "about the VPN" in redacted[ids.iloc[1]]
+    (project / "data" / "staff.csv").unlink()
+    with pytest.raises(Exception, match="privacy.names_file"):
+        load_params(project / "params")

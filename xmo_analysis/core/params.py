@@ -154,6 +154,19 @@ class Params:
         return policy_of(self.settings, self.text)
 
     @property
+    def staff_names(self) -> tuple[str, ...]:
+        """The organisation's own names (``privacy.names_file``: one per line, or a CSV with a
+        ``name`` column), redacted in comments wherever they appear; read once."""
+        if "_staff_names" not in self.__dict__:
+            self.__dict__["_staff_names"] = read_names(self.names_path) if self.names_path else ()
+        return self.__dict__["_staff_names"]
+
+    @property
+    def names_path(self) -> Path | None:
+        raw = (self.settings.get("privacy") or {}).get("names_file")
+        return (self.root.parent / raw) if raw else None
+
+    @property
     def min_group_size(self) -> int:
         return int(self.settings.get("privacy", {}).get("min_group_size", 5))
 
@@ -299,6 +312,15 @@ def load_params(root: str | Path) -> Params:
         problems.append(Problem(file=str(root / "xmo.yaml"), rule="must be a mapping"))
         settings = {}
     _check_sources(root / "xmo.yaml", settings, metrics, problems)
+    names_file = ((settings.get("privacy") or {}) if isinstance(settings, dict) else {}).get("names_file")
+    if names_file:  # part of the params: a changed staff list changes the reports
+        names_path = root.parent / str(names_file)
+        if names_path.is_file():
+            files[str(names_path)] = hashlib.sha256(names_path.read_bytes()).hexdigest()
+        else:
+            problems.append(Problem(file=str(root / "xmo.yaml"), column="privacy.names_file", value=names_file,
+                                    rule="file is missing (a staff list: one name per line, or a CSV with a "
+                                         "'name' column; the path is relative to the project folder)"))
     grace = ((settings.get("schedule") or {}) if isinstance(settings, dict) else {}).get("grace_days", 7)
     if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
         problems.append(Problem(file=str(root / "xmo.yaml"), column="schedule.grace_days", value=grace,
@@ -452,3 +474,18 @@ def _check_sources(path: Path, settings: Any, metrics: dict, problems: list[Prob
             problems.append(Problem(file=str(path), column="weighting.method", value="rake",
                                     rule="raking needs a population frame: add sources.population or weighting: "
                                          "{method: none}"))
+
+
+def read_names(path: Path) -> tuple[str, ...]:
+    """Names from a text file (one per line, ``#`` comments) or a CSV with a ``name`` column."""
+    import csv
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        rows = csv.DictReader(text.splitlines())
+        column = next((c for c in (rows.fieldnames or []) if c.strip().lower() == "name"), None)
+        if column is None:
+            raise ConfigError(Problem(file=str(path), column="name", rule="a staff list CSV needs a 'name' column"))
+        names = [r[column] for r in rows]
+    else:
+        names = [ln.split("#", 1)[0] for ln in text.splitlines()]
+    return tuple(sorted({n.strip() for n in names if n and n.strip()}))

@@ -64,7 +64,7 @@ XMO = {
     "segment_values": MapOf(ANY),  # segment -> the only values it may take
     "population_segments": ANY,
     "weighting": {"method": ANY, "margins": ANY},
-    "privacy": {"min_group_size": ANY, "min_comment_group": ANY},
+    "privacy": {"min_group_size": ANY, "min_comment_group": ANY, "names_file": ANY},
     "policy": {"confidence": ANY, "significance": ANY, "alpha_floor": ANY, "backlog_lift": ANY},
     "missions": ListOf({"id": ANY, "notebook": ANY, "title": ANY}),
     "audiences": MapOf({"column": ANY, "min_respondents": ANY, "title": ANY, "notebook": ANY}),

@@ -88,7 +88,7 @@ def load_source(project: str | Path, name: str, params: Params | None = None,
         raise DataError(problems, title=f"{len(problems)} problem(s) in sources.{name}")
     for item in params.text_items if name == "responses" else []:
         if item.id in frame:
-            frame[item.id] = redact_series(frame[item.id])
+            frame[item.id] = redact_series(frame[item.id], params.staff_names)
     return frame.drop(columns=ROW).reset_index(drop=True), report
 
 
@@ -203,7 +203,7 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
     responses = _keep(frames["responses"], frames["responses"]["cycle"].isin(cycles), reports.get("responses"),
                       f"in cycles after {cycle}")
     if "comment" in responses:
-        responses["comment"] = redact_series(responses["comment"])
+        responses["comment"] = redact_series(responses["comment"], params.staff_names)
     tickets = frames["tickets"]
     tickets["cycle"] = _cycle_of(tickets["opened_at"], params, cycles)
     tickets = _keep(tickets, tickets["cycle"].notna(), reports.get("tickets"),
