@@ -89,8 +89,9 @@ def test_metric_missing_for_the_organisation(project):
     assert row["missing"] == gone.ref
     comp = measures.xla_composition(data)
     comp = comp[comp["xla"] == xla.id]
-    assert comp.set_index("indicator").loc[gone.ref, "data"].startswith("unknown")
-    assert np.isnan(comp.set_index("indicator").loc[gone.ref, "contribution"])
+    assert comp.set_index("ref").loc[gone.ref, "data"].startswith("unknown")
+    assert np.isnan(comp.set_index("ref").loc[gone.ref, "contribution"])
+    assert comp.set_index("ref").loc[gone.ref, "indicator"] == params.metrics[gone.ref].label  # a label, not the id
     # composition sums to the published (weighted) score
     weighted = xla_scores(data).set_index("xla").loc[xla.id, "score"]
     assert comp["contribution"].sum() == pytest.approx(weighted, abs=1e-9)

@@ -112,3 +112,21 @@ def test_reliability_status_follows_the_alpha_floor(data):
     rel = measures.reliability(resp, params)[0].set_index("construct")
     assert (rel["status"] == np.where(alphas >= floor, "ok", "below floor")).all()
     assert {"ok", "below floor"} == set(rel["status"])
+
+
+def test_composition_names_indicators_by_label_and_declares_scales(demo_project):
+    """The reader sees labels, not metric ids, and is told where one measure has three scales."""
+    import re
+    data = load_cycle(demo_project, "2026-Q4")
+    html = measures.composition_section(data)._repr_html_()
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    metric_ids = set(data.params.metrics)
+    assert metric_ids and not metric_ids & set(cells)
+    for m in data.params.metrics.values():
+        if any(i.ref == m.id for x in data.params.xlas.values() for i in x.indicators):
+            assert m.label in cells, m.label
+    scored = [i for i in data.params.scored_items if i.type in ("nps", "happiness", "csat", "ces")
+              and any(ind.ref == i.id for x in data.params.xlas.values() for ind in x.indicators)]
+    assert scored
+    for item in scored:
+        assert f"{data.params.indicator_label(item.id)} is one measure on three scales" in html

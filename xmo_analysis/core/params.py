@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from xmo_analysis.core.exceptions import ConfigError, Problem
-from xmo_analysis.core.vocabulary import EXPERIENCE_TYPES, ITEM_TYPES, SCORE_SCALES as ITEM_SCALES, Policy, policy_of
+from xmo_analysis.core.vocabulary import (EXPERIENCE_TYPES, ITEM_TYPES, SCORE_LABELS, SCORE_SCALES as ITEM_SCALES, Policy,
+                                          policy_of)
 from xmo_analysis.core.schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
 
 from xmo_analysis.core.registry import (CYCLE_ID, DEFAULT_MISSIONS, Analysis, Audience, Mission, _analysis,  # noqa: F401
@@ -181,6 +182,18 @@ class Params:
     @property
     def text_items(self) -> list[Item]:
         return [i for i in self.items.values() if i.type == "text"]
+
+    def indicator_label(self, ref: str) -> str:
+        """What readers call an XLA indicator: a metric's label, a construct's label, or an item's
+        score type and id ("Happiness (happiness)"), never a bare id."""
+        if ref in self.metrics:
+            return str(self.metrics[ref].label)
+        if ref in self.constructs():
+            return self.construct_label(ref)
+        item = self.items.get(ref)
+        if item is not None and item.type in SCORE_LABELS and item.type != "likert":
+            return f"{SCORE_LABELS[item.type]} ({ref})"
+        return str(item.text) if item is not None and item.text else ref
 
     def construct_label(self, construct: str) -> str:
         """What readers call a construct (``constructs:`` in ``instrument.yaml``, else its name)."""

@@ -134,7 +134,8 @@ def xla_composition(data: CycleData) -> pd.DataFrame:
                 contribution = float("nan") if np.isnan(score) else ind.weight * score / denom
                 source = "tickets" if ind.kind == "o" else "telemetry"
             missing = np.isnan(score)
-            rows.append({"xla": xla.id, "indicator": ind.ref, "type": ind.kind.upper(), "source": source,
+            rows.append({"xla": xla.id, "ref": ind.ref, "indicator": params.indicator_label(ind.ref), "type": ind.kind.upper(),
+                         "source": source,
                          "score (0-100)": score, "weight": ind.weight,
                          "effective weight": float("nan") if missing or score == 0 else contribution / score,
                          "contribution": contribution, "data": "unknown: no data" if missing else "ok"})
@@ -278,14 +279,26 @@ def indicators_section(data: CycleData) -> Section:
 
 def composition_section(data: CycleData) -> Section:
     """How each XLA combines its indicators with the ambition's weights."""
-    t = xla_composition(data)
+    t = xla_composition(data).drop(columns="ref")  # the reader sees labels, not ids
     return Section([Table(t, caption="From indicators to XLA scores",
                           formats={"score (0-100)": fmt1, "weight": fmt2, "effective weight": fmt2, "contribution": fmt1},
-                          status=("data",),
+                          status=("data",), wide=("indicator",),
                           note="X indicators are rescaled to 0-100; O and T indicators score their attainment of the "
                                "metric's target (100 = met). An indicator without data is unknown, never zero: the "
                                "others' weights are renormalised (effective weight) and the XLA score is the sum of "
-                               "the contributions.")])
+                               "the contributions." + scales_note(data.params))])
+
+
+def scales_note(params) -> str:
+    """Where one measure appears on more than one scale in this report, say so once."""
+    parts = []
+    for item in params.scored_items:
+        if item.type in SCORE_TYPES and any(i.ref == item.id for x in params.xlas.values() for i in x.indicators):
+            lo, hi = item.scale
+            parts.append(f"{params.indicator_label(item.id)} is one measure on three scales: its answers' mean "
+                         f"({lo}-{hi}) in the item statistics, its score ({SCORE_TYPES[item.type].scale}) in the "
+                         "scoring table, and 0-100 here")
+    return (" " + "; ".join(parts) + ".") if parts else ""
 
 
 def has_population(data: CycleData) -> bool:
