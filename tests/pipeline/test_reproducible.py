@@ -57,6 +57,11 @@ def test_manifests_differ_only_in_what_records_the_run(two_runs):
     assert a["environment"]["lock_sha256"] and a["fingerprint"]["lock"] == a["environment"]["lock_sha256"]
 
 
+def test_reports_say_the_day_of_source_date_epoch(two_runs):
+    day = dt.datetime.fromtimestamp(EPOCH, dt.timezone.utc).date().isoformat()
+    assert f"published {day}" in (two_runs[0] / "2_findings.html").read_text(encoding="utf-8")
+
+
 def test_pdf_is_dated_by_source_date_epoch(two_runs):
     meta = PdfReader(two_runs[0] / "1_measures.pdf").metadata
     created = meta.creation_date

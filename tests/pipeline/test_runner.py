@@ -161,7 +161,8 @@ def test_changed_input_publishes_new_version(published):
     portal = (project / "reports" / "index.html").read_text()
     assert "input data/demo/backlog.csv changed" in portal and f"2026-Q4/v{after.version}/manifest.json" in portal
     # and every report names its version and fingerprint (a forwarded PDF can be traced)
-    stamp = f"version {after.version} · fingerprint {manifest['fingerprint']['sha256'][:12]}"
+    stamp = (f"version {after.version} · published {manifest['published_at'][:10]} · fingerprint "
+             f"{manifest['fingerprint']['sha256'][:12]}")
     assert stamp in (after.path / "3_manage.html").read_text(encoding="utf-8")
     text = "".join(page.extract_text() for page in PdfReader(after.path / "3_manage.pdf").pages)
     assert f"version {after.version}" in text and manifest["fingerprint"]["sha256"][:12] in text

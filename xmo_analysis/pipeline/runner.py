@@ -42,7 +42,7 @@ from xmo_analysis.sources.loaders import load_cycle
 from xmo_analysis.pipeline.fingerprints import (LOCK_FILE, fingerprint, lock_digest, lock_file, quick_check, remember,
                                                 what_changed)
 from xmo_analysis.core.params import check_cycle_id, load_params
-from xmo_analysis.pipeline.render import choose, render, renderer_version
+from xmo_analysis.pipeline.render import choose, render, renderer_version, source_date
 
 PACKAGES = ("xmo-analysis", "pandas", "numpy", "scipy", "statsmodels", "pandera", "papermill", "nbconvert",
             "nbclient", "ipykernel", "matplotlib", "seaborn", "weasyprint", "pyarrow")
@@ -348,6 +348,7 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         failed_dir = reports / "failed" / f"{cycle}-{stamp}"
         number = (publish.versions(reports, cycle) or [0])[-1] + 1  # under the lock: the version this run publishes
+        published_on = (source_date() or dt.datetime.now(dt.timezone.utc).isoformat())[:10]
         git = _git(project)
         if latest:
             changes = what_changed(latest.get("fingerprint", {}), fp) or ["nothing changed (published with --force)"]
@@ -361,8 +362,10 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
             def render_one(j: Job) -> float:
                 t = time.perf_counter()
                 # what ties a forwarded PDF to its version: the portal and manifest give its date and reasons
-                footer = (f"xmo-analysis {__version__} · cycle {cycle} · version {number} · fingerprint "
-                          f"{fp['sha256'][:12]}" + (" · uncommitted changes" if git.get("dirty") else "")
+                # The day, not the time: two runs of the same inputs on one day give the same bytes, and
+                # SOURCE_DATE_EPOCH (reproducible builds) fixes it altogether.
+                footer = (f"xmo-analysis {__version__} · cycle {cycle} · version {number} · published {published_on}"
+                          f" · fingerprint {fp['sha256'][:12]}" + (" · uncommitted changes" if git.get("dirty") else "")
                           + f" · rendered by {engine}")
                 portal = "../" * (2 + j.out.count("/")) + "index.html"
                 render(staging / f"{j.out}.ipynb", (staging / j.out).parent, j.title, engine, footer, portal)
