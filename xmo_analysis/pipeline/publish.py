@@ -220,8 +220,11 @@ def write_portal(reports: Path) -> Path:
                                  f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
     catalogue_rows = catalogue(reports)
     if audience_html:
+        columns = sorted({str(a.get("column", aid)).replace("_", " ") for r in catalogue_rows[:1]
+                          for aid, a in r["audiences"].items()})
+        hint = e(", ".join(columns) + "…") if columns else "a group…"
         audience_html.insert(0, '<h2 id="audiences">Reports for each group</h2><p class="noprint"><label>Find a group: '
-                                '<input class="filter" type="search" placeholder="department, location…"></label></p>')
+                                f'<input class="filter" type="search" placeholder="{hint}"></label></p>')
         audience_html.append(portal.FILTER_SCRIPT)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
