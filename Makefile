@@ -9,7 +9,7 @@ LOCK   := requirements.lock
 STAMP  := $(VENV)/.installed
 UV     := uv==0.13.9
 
-.PHONY: report test lab demo install lock clean help
+.PHONY: report test lab demo install lock mutation clean help
 
 help:
 	@echo "make report   set up .venv, generate demo data, run the $(CYCLE) cycle, print where the reports are"
@@ -46,6 +46,15 @@ test: $(STAMP)
 lab: $(STAMP) demo
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Mutation testing (mutmut, configured in pyproject.toml): the locked packages plus mutmut in a
+# venv of its own, so that the test environment stays the locked one. `mutants/` holds the results.
+mutation:
+	$(PYTHON) -m venv .venv-mut
+	.venv-mut/bin/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	.venv-mut/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	.venv-mut/bin/python -m pip install --quiet mutmut==3.8.1
+	.venv-mut/bin/mutmut run --max-children 2; .venv-mut/bin/mutmut results
+
 # A deliberate refresh: resolve pyproject.toml's ranges (all extras) and the build requirements
 # again, for Python 3.11 on every platform, with the sha256 of every file. Commit the result.
 lock:
@@ -56,6 +65,6 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) .venv-lock data/demo .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-lock .venv-mut mutants data/demo .pytest_cache .hypothesis
 	find reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

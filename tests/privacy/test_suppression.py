@@ -33,10 +33,13 @@ def test_planted_differencing_pair_is_hidden():
     frame = pd.DataFrame({"dept": ["A"] * 20 + ["B"] * 30, "loc": ["L"] * 22 + ["M"] * 28})
     small = set()
     hidden = differencing_hidden(frame, ["dept", "loc"], 5, small)
-    assert ("dept", "A") in hidden or ("loc", "L") in hidden
-    assert ("loc", "L") not in hidden or ("dept", "A") not in hidden  # one of the pair is enough
-    # hiding A leaves B (30) and M (28), which differ by 2 as well: the rule repeats until none is left
+    # By hand: A (20) and L (22) differ by 20 + 22 - 2*20 = 2 people, B (30) and M (28) by
+    # 30 + 28 - 2*28 = 2; in each pair the smaller group is hidden (A, then M), one per pair.
+    assert hidden == {("dept", "A"), ("loc", "M")}
     assert not _visible_pairs_too_close(frame, ["dept", "loc"], 5, hidden)
+    # a group that is the whole organisation is never hidden for differing from it by nobody
+    everyone = differencing_hidden(frame.assign(site="S"), ["dept", "loc", "site"], 5, small)
+    assert everyone == {("dept", "A"), ("loc", "M")}
 
 
 def test_complementary_suppression_hides_the_next_smallest():

@@ -185,3 +185,27 @@ def test_unweighted_equals_linearised_with_unit_weights_up_to_df(values):
 def test_wilson_interval_contains_estimate_and_stays_in_unit_interval(flags):
     e = stats.proportion(flags)
     assert 0 <= e.ci_low <= e.value + 1e-12 and e.value <= e.ci_high + 1e-12 and e.ci_high <= 1
+
+
+def test_compare_welch_at_another_confidence_level():
+    # R: t.test(y[g=="a"], y[g!="a"], conf.level=0.9)$conf.int
+    c = stats.compare(Y[G == "a"], Y[G != "a"], conf=0.9)
+    assert (c.ci_low, c.ci_high) == pytest.approx((-0.623755739843924, 1.93804145412964), rel=REL)
+
+
+def test_compare_weighted_independent_samples_matches_survey():
+    """Two independent weighted samples (a cycle against the one before): the difference of the
+    svymean estimates, SE = sqrt(SE_a^2 + SE_b^2), normal reference (script in tests/reference/compare.R)."""
+    a, b = G == "a", G != "a"
+    c = stats.compare(Y[a], Y[b], weights_a=W[a], weights_b=W[b])
+    assert c.diff == pytest.approx(0.723320158102767, rel=REL)
+    assert c.se == pytest.approx(0.880091989790978, rel=REL)
+    assert (c.ci_low, c.ci_high) == pytest.approx((-1.00162844496974, 2.44826876117528), rel=REL)
+    assert c.p_value == pytest.approx(0.411151564929848, rel=REL)
+    assert c.df == float("inf")
+
+
+def test_compare_of_constant_groups_has_no_test():
+    c = stats.compare([3.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0])
+    assert c.diff == 0 and c.se == 0
+    assert np.isnan(c.p_value) and np.isnan(c.statistic) and np.isnan(c.df)
