@@ -189,3 +189,47 @@ def test_the_organisations_own_names_are_redacted_wherever_they_appear(project):
     (project / "data" / "staff.csv").unlink()
     with pytest.raises(Exception, match="privacy.names_file"):
         load_params(project / "params")
+
+
+@pytest.mark.slow
+def test_a_new_version_never_differs_from_an_earlier_one_by_a_few_people(project):
+    """v1 is published; three respondents then move from one department to another (a corrected
+    export): v2 must hide both departments, whose v1 and v2 groups differ by 3 people. Two late
+    responses change the organisation itself by 2: that version cannot be published at all."""
+    import re as _re
+
+    from xmo_analysis.core.exceptions import InputError
+    from xmo_analysis.pipeline.runner import run_cycle
+    xmo = project / "params" / "xmo.yaml"
+    text = _re.sub(r"missions:\n(  - .*\n)+", "missions:\n  - {id: 1_measures, notebook: 1_measures.ipynb, "
+                   "title: Managing experience measures}\n", xmo.read_text(encoding="utf-8"))
+    xmo.write_text(text, encoding="utf-8")
+    v1 = run_cycle(project, "2026-Q4", jobs=2)
+    t1 = pd.read_parquet(v1.path / "measures-xla.parquet").query("by == 'department'")
+    path = project / "data" / "demo" / "responses.csv"
+    resp = pd.read_csv(path)
+    cur = resp[resp["cycle"] == "2026-Q4"]
+    sizes = cur["department"].value_counts()
+    a, b = sizes.index[0], sizes.index[1]  # the two largest: far above the threshold
+    assert not t1[t1["segment"].isin([a, b])]["suppressed"].any()
+    moved = cur.index[cur["department"] == a][:3]
+    resp.loc[moved, "department"] = b
+    resp.to_csv(path, index=False)
+    v2 = run_cycle(project, "2026-Q4", jobs=2)
+    assert v2.version == 2
+    t2 = pd.read_parquet(v2.path / "measures-xla.parquet").query("by == 'department'")
+    assert t2[t2["segment"].isin([a, b])]["suppressed"].all()
+    assert t2[t2["segment"].isin([a, b])]["score"].isna().all()
+    others = t2[~t2["segment"].isin([a, b])]
+    assert not others["suppressed"].all()  # the rest of the breakdown is still shown
+    # the record of what v1 and v2 published is kept in the project, owner-only, without ids
+    records = sorted((project / ".xmo" / "published").rglob("v*.json"))
+    assert len(records) == 2 and all(oct(p.stat().st_mode & 0o777) == "0o600" for p in records)
+    assert not any(str(r) in records[0].read_text() for r in cur["response_id"].head(50))
+    # two late responses: the whole organisation differs from v2's by 2 people
+    late = cur.head(2).copy()
+    late["response_id"] = [f"late-{i}" for i in range(2)]
+    pd.concat([pd.read_csv(path), late]).to_csv(path, index=False)
+    with pytest.raises(InputError, match="cannot be published.*by 2 people"):
+        run_cycle(project, "2026-Q4", jobs=2)
+    assert sorted(p.name for p in (project / "reports" / "2026-Q4").iterdir()) == ["v1", "v2"]

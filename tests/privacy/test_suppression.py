@@ -7,10 +7,11 @@ visible pair; a planted case (a department that is one location less two people)
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
-from xmo_analysis.privacy.suppression import differencing_hidden, hidden_groups
+from xmo_analysis.privacy.suppression import EarlierVersionConflict, differencing_hidden, hidden_groups
 
 
 def _visible_pairs_too_close(frame, columns, min_n, hidden):
@@ -33,13 +34,38 @@ def test_planted_differencing_pair_is_hidden():
     frame = pd.DataFrame({"dept": ["A"] * 20 + ["B"] * 30, "loc": ["L"] * 22 + ["M"] * 28})
     small = set()
     hidden = differencing_hidden(frame, ["dept", "loc"], 5, small)
-    # By hand: A (20) and L (22) differ by 20 + 22 - 2*20 = 2 people, B (30) and M (28) by
-    # 30 + 28 - 2*28 = 2; in each pair the smaller group is hidden (A, then M), one per pair.
-    assert hidden == {("dept", "A"), ("loc", "M")}
+    # By hand: A (20) and L (22) differ by 20 + 22 - 2*20 = 2 people: the smaller, A, is hidden.
+    # A alone hidden would follow from the total less B, so B (the next smallest of the
+    # breakdown) is hidden with it; that also settles B and M (30 + 28 - 2*28 = 2).
+    assert hidden == {("dept", "A"), ("dept", "B")}
     assert not _visible_pairs_too_close(frame, ["dept", "loc"], 5, hidden)
     # a group that is the whole organisation is never hidden for differing from it by nobody
     everyone = differencing_hidden(frame.assign(site="S"), ["dept", "loc", "site"], 5, small)
-    assert everyone == {("dept", "A"), ("loc", "M")}
+    assert everyone == {("dept", "A"), ("dept", "B")}
+
+
+def test_a_group_close_to_one_an_earlier_version_published_is_hidden():
+    """v1 published location L (22 people); late responses join L and M: v2's L differs from
+    v1's by 3 people and M by 2, so v2 must not publish them (nor N, which would follow)."""
+    loc = ["L"] * 10 + ["M"] * 10 + ["L"] * 12 + ["M"] * 4 + ["N"] * 14  # rows 0-19 are dept A, 20-49 B
+    v1 = pd.DataFrame({"dept": ["A"] * 20 + ["B"] * 30, "loc": loc})
+    assert differencing_hidden(v1, ["dept", "loc"], 5) == set()  # v1 itself publishes every group
+
+    def earlier(v2):
+        members = np.arange(len(v2)) < len(v1)  # v1's respondents among v2's rows
+        return [("all", members, len(v1))] + [(f"{c}={lvl}", members & (v2[c] == lvl).to_numpy(),
+                                               int((v1[c] == lvl).sum()))
+                                              for c in ("dept", "loc") for lvl in sorted(v1[c].unique())]
+
+    # three late responses: the organisation itself differs by 3 people, nothing can protect them
+    v2 = pd.concat([v1, pd.DataFrame({"dept": ["B"] * 3, "loc": ["L"] * 3})], ignore_index=True)
+    with pytest.raises(EarlierVersionConflict, match="by 3 people"):
+        differencing_hidden(v2, ["dept", "loc"], 5, set(), earlier(v2))
+    # five: the organisation and B (5 new) may be published again; L (3 new) and M (2 new) not,
+    # and N goes with them (L hidden alone would follow from the total)
+    v2 = pd.concat([v1, pd.DataFrame({"dept": ["B"] * 5, "loc": ["L"] * 3 + ["M"] * 2})], ignore_index=True)
+    hidden = differencing_hidden(v2, ["dept", "loc"], 5, set(), earlier(v2))
+    assert hidden == {("loc", "L"), ("loc", "M"), ("loc", "N")}
 
 
 def test_complementary_suppression_hides_the_next_smallest():

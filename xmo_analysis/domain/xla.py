@@ -21,6 +21,7 @@ the indicators left out so that the report can say so.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,23 +152,61 @@ def cycle_weights(data, cycle: str | None = None):
     return memo(data, ("weights", cycle), compute)
 
 
+def published_columns(data, cycle: str | None = None) -> list[str]:
+    """Every breakdown a cycle publishes: params' segments and the audience columns."""
+    params = data.params
+    resp = data.of_cycle("responses", cycle or data.cycle)
+    return [c for c in dict.fromkeys([*params.segments, *(a.column for a in params.audiences)]) if c in resp]
+
+
+def member_key(salt: str, response_id) -> str:
+    """A respondent's key in the record of what earlier versions published: a salted digest of the
+    response id (the record holds no id), the same for the same response in every version."""
+    return hashlib.sha256(f"{salt}\x1f{response_id}".encode("utf-8")).hexdigest()[:20]
+
+
 def published_hidden(data, cycle: str | None = None) -> set[tuple[str, object]]:
     """Every ``(segment column, level)`` hidden in the cycle's publications: small groups with
     their complements in each breakdown, then one group of each pair, across all breakdowns
-    (params' segments and audience columns), that differ by fewer than ``min_group_size`` people."""
+    (params' segments and audience columns), that differ by fewer than ``min_group_size`` people,
+    and every group that differs so from a group an earlier version of the same cycle published
+    (``data.earlier_versions``, set by the runner: ``{"salt", "versions": [{"version", "groups":
+    {name: [member keys]}}]}``)."""
     cycle = cycle or data.cycle
 
     def compute():
         params = data.params
         resp = data.of_cycle("responses", cycle)
-        columns = list(dict.fromkeys([*params.segments, *(a.column for a in params.audiences)]))
-        columns = [c for c in columns if c in resp]
+        columns = published_columns(data, cycle)
         small = set()
         for c in columns:
             h = hidden_groups(scored_counts(data, c, cycle), params.min_group_size)
             small |= {(c, lvl) for lvl in h[h].index}
-        return differencing_hidden(resp, columns, params.min_group_size, small)
+        record = getattr(data, "earlier_versions", None) or {}
+        earlier = []
+        if record.get("versions") and cycle == data.cycle:
+            keys = np.array([member_key(record["salt"], r) for r in resp["response_id"]])
+            for v in record["versions"]:
+                for name, members in v["groups"].items():
+                    earlier.append((f"v{v['version']} {name}", np.isin(keys, members), len(members)))
+        return differencing_hidden(resp, columns, params.min_group_size, small, earlier)
     return memo(data, ("hidden", cycle), compute)
+
+
+def published_groups(data) -> dict[str, list[str]]:
+    """What this version publishes, as the next version will need it: every visible group (and
+    the whole organisation) with its members' keys (:func:`member_key`)."""
+    record = getattr(data, "earlier_versions", None) or {}
+    salt = record.get("salt", "")
+    resp = data.current("responses")
+    keys = np.array([member_key(salt, r) for r in resp["response_id"]])
+    hidden = published_hidden(data)
+    out = {"all": sorted(keys.tolist())}
+    for c in published_columns(data):
+        for level in sorted(resp[c].dropna().unique(), key=str):
+            if (c, level) not in hidden:
+                out[f"{c}={level}"] = sorted(keys[(resp[c] == level).to_numpy()].tolist())
+    return out
 
 
 def scored_counts(data, by: str, cycle: str | None = None) -> pd.Series:

@@ -33,10 +33,11 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
 from xmo_analysis import __version__
-from xmo_analysis.pipeline import publish
-from xmo_analysis.core.exceptions import ConfigError, ExecutionError, Problem
+from xmo_analysis.pipeline import membership, publish
+from xmo_analysis.core.exceptions import ConfigError, ExecutionError, InputError, Problem
 from xmo_analysis.domain.text import comments_frame
-from xmo_analysis.domain.xla import xla_scores
+from xmo_analysis.domain.xla import published_groups, published_hidden, xla_scores
+from xmo_analysis.privacy.suppression import EarlierVersionConflict
 from xmo_analysis.sources import snapshot
 from xmo_analysis.sources.loaders import load_cycle
 from xmo_analysis.pipeline.fingerprints import (LOCK_FILE, fingerprint, lock_digest, lock_file, quick_check, remember,
@@ -348,6 +349,13 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         failed_dir = reports / "failed" / f"{cycle}-{stamp}"
         number = (publish.versions(reports, cycle) or [0])[-1] + 1  # under the lock: the version this run publishes
+        # what earlier versions of this cycle published: no group of this one may differ from
+        # one of theirs by a few people (the groups to hide are decided once, for every notebook)
+        data.earlier_versions = membership.load(project, reports, cycle)
+        try:
+            published_hidden(data)
+        except EarlierVersionConflict as exc:
+            raise InputError(Problem(file=str(reports / cycle), rule=f"v{number} cannot be published: {exc}")) from exc
         published_on = (source_date() or dt.datetime.now(dt.timezone.utc).isoformat())[:10]
         git = _git(project)
         if latest:
@@ -392,6 +400,7 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
             record["timings_s"] = manifest["timings_s"]
             published, target = publish.publish(staging, reports, cycle, manifest)
             assert published == number, (published, number)  # the lock is held: nobody published in between
+            membership.save(project, reports, cycle, number, published_groups(data))
             remember(reports, data.files)
             return RunResult("published", cycle, number, target, time.perf_counter() - t0)
         finally:

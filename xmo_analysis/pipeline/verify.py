@@ -159,6 +159,8 @@ def verify(project: str | Path, cycle: str, version: int | None = None, *, repor
     fp = fingerprint(data.files, params.files, project, manifest.get("fingerprint", {}).get("renderer", "nbconvert"),
                      notebooks)
     check_inputs(manifest, fp, f"{cycle} v{version}")
+    from xmo_analysis.pipeline import membership
+    data.earlier_versions = membership.load(project, reports, cycle, before=version)  # as it was published
     result = Verification(cycle, version)
     tmp = Path(tempfile.mkdtemp(prefix=f"xmo-verify-{cycle}-"))
     try:

@@ -77,8 +77,13 @@ def record(rec: dict, labels: Iterable[str]) -> dict:
     return {k: v for k, v in rec.items() if k in set(labels) or k == "suppressed"}
 
 
+class EarlierVersionConflict(ValueError):
+    """The whole organisation differs from an earlier version of the cycle by a few people."""
+
+
 def differencing_hidden(frame: pd.DataFrame, columns: Iterable[str], min_n: int,
-                        hidden: set[tuple[str, object]] = frozenset()) -> set[tuple[str, object]]:
+                        hidden: set[tuple[str, object]] = frozenset(),
+                        earlier: Iterable[tuple[str, np.ndarray, int]] = ()) -> set[tuple[str, object]]:
     """Groups to hide so that no two published groups differ by 1 to ``min_n - 1`` people.
 
     Parameters
@@ -87,14 +92,22 @@ def differencing_hidden(frame: pd.DataFrame, columns: Iterable[str], min_n: int,
     columns : every breakdown the cycle publishes (segment tables, audience reports).
     min_n : the minimum group size.
     hidden : groups already hidden (small groups and their complements).
+    earlier : groups that earlier versions of the same cycle published, which can no longer be
+        hidden: ``(name, mask over frame's rows of its members still here, its size then)``.
 
     Returns every ``(column, level)`` to hide, ``hidden`` included. Two groups of different
     breakdowns whose respondent sets differ by a few people (a department that is one location
     less two people; a segment that is the whole organisation less three) would reveal those
     people by subtraction (the differencing attack). For each such pair the smaller group is
-    hidden (never the whole organisation), and the check is repeated until no pair is left,
-    since hiding changes what is published. The symmetric difference is counted exactly, from
-    the respondents' memberships: ``|A| + |B| - 2|A and B|``.
+    hidden (never the whole organisation); a group this version would publish that differs by
+    a few people from a group an earlier version published (late responses, a corrected export)
+    is hidden too. When a group is hidden so, and no other group of its breakdown is, the next
+    smallest one is hidden with it (else it follows from the total by subtraction). The check is
+    repeated until no pair is left, since hiding changes what is published. Symmetric
+    differences are counted exactly from the memberships: ``|A| + |B| - 2|A and B|``.
+
+    Raises :class:`EarlierVersionConflict` when the whole organisation itself differs from an
+    earlier version's by 1 to ``min_n - 1`` people: no suppression can protect them.
     """
     cols = [c for c in columns if c in frame]
     groups: list[tuple[str, object]] = [("", "all")]
@@ -107,14 +120,43 @@ def differencing_hidden(frame: pd.DataFrame, columns: Iterable[str], min_n: int,
     sizes = m.sum(axis=0)
     inter = m.T @ m
     diff = sizes[:, None] + sizes[None, :] - 2 * inter
+    earlier = list(earlier)
+    if earlier:
+        pm = np.column_stack([np.asarray(mask, dtype=np.int64) for _, mask, _ in earlier])
+        psizes = np.array([size for _, _, size in earlier], dtype=np.int64)
+        pdiff = sizes[:, None] + psizes[None, :] - 2 * (m.T @ pm)
+        close = (pdiff[0] > 0) & (pdiff[0] < min_n)
+        if close.any():
+            names = ", ".join(earlier[i][0] for i in np.flatnonzero(close))
+            raise EarlierVersionConflict(
+                f"the organisation's respondents differ from those of an earlier version's group(s) {names} by "
+                f"{int(pdiff[0][close].min())} people: publishing both would reveal their answers (wait until at "
+                f"least {min_n} responses changed)")
+    else:
+        pdiff = np.zeros((len(groups), 0), dtype=np.int64)
     out = set(hidden)
+
+    def hide(k: int) -> None:
+        out.add(groups[k])
+        column = groups[k][0]
+        same = [i for i, g in enumerate(groups) if g[0] == column and sizes[i] > 0]
+        hidden_here = [i for i in same if groups[i] in out]
+        if len(hidden_here) == 1:  # complementary: the one hidden group would follow from the total
+            rest = sorted((i for i in same if groups[i] not in out), key=lambda i: (sizes[i], str(groups[i][1])))
+            if rest:
+                out.add(groups[rest[0]])
+
     while True:
         visible = np.array([g not in out and sizes[k] > 0 for k, g in enumerate(groups)])
+        near_earlier = ((pdiff > 0) & (pdiff < min_n)).any(axis=1) & visible
+        near_earlier[0] = False  # the whole organisation was checked above
+        if near_earlier.any():
+            hide(int(np.flatnonzero(near_earlier)[0]))
+            continue
         bad = (diff > 0) & (diff < min_n) & visible[:, None] & visible[None, :]
         pairs = np.argwhere(np.triu(bad, 1))
         if not len(pairs):
             return out
         i, j = pairs[0]
         # hide the smaller of the two (the whole organisation, index 0, is never hidden)
-        k = j if i == 0 or sizes[j] <= sizes[i] else i
-        out.add(groups[k])
+        hide(int(j if i == 0 or sizes[j] <= sizes[i] else i))
