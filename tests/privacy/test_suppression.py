@@ -94,3 +94,14 @@ def test_no_visible_pair_differs_by_fewer_than_min_n(n, levels, min_n, seed):
     hidden = differencing_hidden(frame, cols, min_n, small)
     assert small <= hidden
     assert not _visible_pairs_too_close(frame, cols, min_n, hidden)
+
+
+@pytest.mark.parametrize("counts, expected", [
+    ({"a": 5, "b": 9}, {"a": False, "b": False}),      # exactly the minimum is shown ("fewer than" hides)
+    ({"a": 4, "b": 9}, {"a": True, "b": True}),        # two groups: the other one follows by subtraction
+    ({"a": 3, "b": 0, "c": 40}, {"a": True, "b": True, "c": True}),  # an empty group is no complement
+    ({"a": 3, "b": 2, "c": 40}, {"a": True, "b": True, "c": False}),  # two small ones protect each other
+    ({"a": 40}, {"a": False}),
+])
+def test_threshold_and_complement_by_hand(counts, expected):
+    assert hidden_groups(pd.Series(counts), 5).to_dict() == expected
