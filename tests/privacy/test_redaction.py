@@ -22,6 +22,7 @@ from conftest import TESTS
 FIXTURES = TESTS / "fixtures"
 DEV = FIXTURES / "redaction_dev" / "dev.jsonl"
 DEV2 = FIXTURES / "redaction_dev2" / "dev2.jsonl"
+DEV3 = FIXTURES / "redaction_dev3" / "dev3.jsonl"
 HELDOUT = sorted((FIXTURES / "pii_eval").glob("*.jsonl")) if (FIXTURES / "pii_eval").is_dir() else []
 HELDOUT = [p for p in HELDOUT if not p.name.endswith("_draft.jsonl")]
 
@@ -200,7 +201,7 @@ def _check(result: dict, floors: dict) -> None:
 
 def test_quality_on_the_development_set():
     # Measured (536 comments, 370 entities): recall 0.997 (names 1.000, every other type >= 0.97),
-    # character precision 0.991, PII-free comments changed 0.005, non-PII words destroyed 0.0019.
+    # character precision 0.988, PII-free comments changed 0.005, non-PII words destroyed 0.0030.
     _check(evaluate(load([DEV])), {"recall": 0.98, "by_type": {"name": 0.98, "id": 0.95, "username": 0.95},
                                    "changed": 0.02, "destroyed": 0.004, "precision": 0.97})
 
@@ -208,20 +209,30 @@ def test_quality_on_the_development_set():
 @pytest.mark.skipif(not HELDOUT, reason="held-out set tests/fixtures/pii_eval/*.jsonl not present")
 def test_quality_on_the_heldout_set():
     # Measured on 670 comments, 705 entities (aggregate figures only; the set was never read):
-    # recall 0.940 overall; address 0.918, card 1.000, dob 0.929, email 1.000, id 0.915, ip 1.000,
-    # name 0.931, phone 0.974, url 1.000, username 0.881; character precision 0.980; PII-free
-    # comments changed 0.023; non-PII words destroyed 0.0035. (Before the keyword windows and
-    # check digits of redaction_keyed: recall 0.898, id 0.755, dob 0.786, username 0.810.)
+    # recall 0.955 overall; address 0.918, card 1.000, dob 0.929, email 1.000, id 0.926, ip 1.000,
+    # name 0.944, phone 0.987, url 1.000, username 0.976; by language de 0.959, en 0.955, es 0.942,
+    # fr 0.986, nl 0.929; character precision 0.978; PII-free comments changed 0.027; non-PII words
+    # destroyed 0.0038. (Before the Dutch, login and word-name rules: recall 0.940, name 0.931,
+    # username 0.881, nl 0.886; before the keyword windows of redaction_keyed: recall 0.898.)
     _check(evaluate(load(HELDOUT)), {
-        "recall": 0.92, "changed": 0.035, "destroyed": 0.006, "precision": 0.96,
-        "by_type": {"name": 0.91, "address": 0.89, "dob": 0.89, "id": 0.89, "username": 0.85, "phone": 0.96,
+        "recall": 0.95, "changed": 0.03, "destroyed": 0.005, "precision": 0.97,
+        "by_type": {"name": 0.94, "address": 0.91, "dob": 0.92, "id": 0.92, "username": 0.97, "phone": 0.98,
                     "email": 0.98, "ip": 0.98, "url": 0.98, "card": 0.98}})
 
 
 def test_quality_on_the_second_development_set():
     # Measured (320 comments, 352 entities, written to stress ids, dates of birth, logins, partial
     # addresses and names in five languages): recall 0.980 (was 0.759), PII-free comments changed
-    # 0.053 (unchanged: ambiguous words such as "Grace period", "Santiago"), words destroyed 0.0044.
+    # 0.032 (was 0.053; left: ambiguous words such as "Santiago"), words destroyed 0.0040.
     _check(evaluate(load([DEV2])), {"recall": 0.96, "by_type": {"name": 0.93, "id": 0.96, "dob": 0.95, "username": 0.95,
                                                                  "address": 0.95},
                                     "changed": 0.07, "destroyed": 0.006, "precision": 0.96})
+
+
+def test_quality_on_the_third_development_set():
+    # Measured (180 comments, 188 entities, half Dutch, many word-names and logins in sentences):
+    # recall 0.968 (was 0.809; names 0.925, was 0.701), nl 0.969 (was 0.763), PII-free comments
+    # changed 0.000 (was 0.111), words destroyed 0.0025.
+    _check(evaluate(load([DEV3])), {"recall": 0.95, "by_type": {"name": 0.90, "username": 0.95, "dob": 0.95,
+                                                                 "address": 0.95, "phone": 0.95},
+                                    "changed": 0.03, "destroyed": 0.004, "precision": 0.97})

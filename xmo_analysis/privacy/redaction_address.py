@@ -21,8 +21,10 @@ DE_STREET = re.compile(r"\b(?:(?:Am|An\s+der|Auf\s+dem|Im|In\s+der|Zum|Zur)\s+)?
                        r"(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|markt|"
                        r"graben|wall)(?:\s+|\.\s*)\d{1,4}\s?[a-zA-Z]?\b|\b(?:[A-ZÄÖÜ][\wäöüß-]*\s+){1,2}"
                        r"(?:Straße|Strasse|Str\.|Weg|Gasse|Allee|Platz|Ring|Damm|Ufer|Chaussee)\s+\d{1,4}\s?[a-z]?\b")
-NL_STREET = re.compile(r"\b(?:[A-Z][\w'-]*\s)?[A-Z][\w'-]*(?:straat|laan|weg|gracht|plein|kade|singel|dijk|steeg|hof|pad|"
-                       r"dreef|markt|baan|wal|burgwal|veld|dam|plantsoen|erf)\s+\d{1,4}(?:\s?[a-zA-Z]\b|-\d+|\s?(?:hs|bis)\b)?")
+NL_STREET = re.compile(r"(?:\b(?:Burg|Burgem|Dr|Prof|Mr|Ir|Pr|Kon|Gen|Jhr|Mgr|Past|Pres|St)\.\s?"
+                       r"(?:(?:van|de|der|den|ter|ten|van\s+de|van\s+der|van\s+den)\s)?|\b(?:[A-Z][\w'-]*\s)?)[A-Z][\w'-]*(?:straat|laan|weg|gracht|plein|kade|singel|dijk|steeg|hof|pad|"
+                       r"dreef|markt|baan|wal|burgwal|veld|dam|plantsoen|erf)\s+\d{1,4}(?:\s?[a-zA-Z]\b|-\d+|\s?(?:hs|bis)\b)?"
+                       r"(?:[-\s](?:I{1,3}|IV|hs|huis|boven|[A-Z])\b)?")
 FR_STREET = re.compile(r"\b\d{1,4}(?:\s?(?:bis|ter|[A-Ba-b]))?,?\s+(?:rue|avenue|av\.|bd|boulevard|place|pl\.|chemin|"
                        r"allée|impasse|quai|route|cours|square|passage|voie|faubourg|rond-point|résidence|cité|"
                        r"lotissement|hameau)\s+(?:(?:de\s+la|de\s+l['’]|des|du|de|d['’]|la|le|les)\s*)?[\w'’-]+"
@@ -45,7 +47,7 @@ _UNIT = (r"(?i:(?:Flat|Apt\.?|Apartment|Unit|Suite|Floor|Piso|Puerta|Pta\.?|Esca
          r"\d{1,2}\.?\s*(?:OG|UG|Stock|Etage|Obergeschoss|Stockwerk)(?:\s+(?:links|rechts|li\.?|re\.?|Mitte))?|"
          r"(?:EG|DG|Erdgeschoss|Dachgeschoss|Hinterhaus|Vorderhaus|Seitenflügel|Gartenhaus|Souterrain)"
          r"(?:\s+(?:links|rechts|li\.?|re\.?|Mitte))?|"
-         r"\d{1,2}\s*[º°ª]\s*(?:(?:izq(?:uierda|da)?|dcha|der(?:echa)?|centro|ctro|[A-Z])\b\.?)?|"
+         r"\d{1,2}\s*[º°ª]\s*(?:(?:izq(?:uierda|da)?|izda|dra|dcha|der(?:echa)?|centro|ctro|[A-Z])\b\.?)?|"
          r"(?:bajo|entresuelo|ático|principal|planta\s+baja)(?:\s+[A-Z]\b)?|"
          r"\d{1,2}(?:e|er|ère|ème)\s+étage|rez-de-chaussée|"
          r"\((?=[^()]{0,30}\b(?:flat|floor|apt|apartment|rear|top|basement|ground|back|front|étage|piso|stock|og)\b)[^()\n]{1,30}\)|"

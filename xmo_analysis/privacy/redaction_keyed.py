@@ -26,7 +26,8 @@ from xmo_analysis.privacy.redaction_lexicon import common_words, fold, plain_wor
 Span = tuple[int, int, str]
 
 # The end of a clause: a full stop before a capital or the end, ! ? ; a line break.
-_CLAUSE_END = re.compile(r"[!?;\n]|\.(?=\s+[A-ZÄÖÜÉÁÍÓÚ]|\s*$)")
+_CLAUSE_END = re.compile(r"[!?;\n]|\.(?!(?:(?<=(?<![\d.])\d\.)|(?<=(?<![\d.])\d\d\.))\s+(?i:jan|feb|m[aä]r|apr|mai|jun|jul|"
+                         r"aug|sep|o[kc]t|nov|de[zc]))(?=\s+[A-ZÄÖÜÉÁÍÓÚ]|\s*$)")  # "am 3. Oktober" goes on
 
 # ---------------------------------------------------------------------------------------------
 # ids
@@ -49,6 +50,7 @@ n[úu]mero\s+de\s+(?:empleado|cliente|socio|afiliaci[óo]n|pasaporte|documento|i
 la\s+seguridad\s+social|seguridad\s+social|n[óo]mina|cuenta)|seguridad\s+social|afiliaci[óo]n|carn[eé]\s+de\s+conducir|
 permiso\s+de\s+conducir|personeelsnummer|medewerkersnummer|werknemersnummer|klantnummer|lidnummer|relatienummer|
 polisnummer|rekeningnummer|rijbewijs(?:nummer)?|paspoortnummer|identiteitskaart|id-?kaart|
+pnr\.?|persnr\.?|personeelsnr\.?|medewerkersnr\.?|werknemersnr\.?|klantnr\.?|lidnr\.?|relatienr\.?|polisnr\.?|klant-?id|medewerker-?id|
 (?:council\s+tax\s+)?account(?=\s+(?:no\.?\s*|number\s*|is\s+)?\d{6}))(?![\w])""", re.I | re.X)
 # A value: groups of capitals and digits joined by a space, a hyphen or a slash ("4471 2290",
 # "12 150385 M 123", "T/004471/ED", "RXH 4418207"); the first group holds a digit or is short.
@@ -65,6 +67,12 @@ _OTHER_KW = re.compile(r"\b(?:order|invoice|ticket|case|incident|inc|req|ritm|ch
                        r"ext|extension|durchwahl|poste|phone|tel|telefon|call|mobile|hotline|seat|gate|bus|line|"
                        r"application|referral)\b[\s.:#n°ºo-]*(?:number|no|nr|num|ref(?:erence)?|id|code)?[\s.:#-]*$", re.I)
 _TIME_OR_DATE = re.compile(r"^(?:\d{1,2}[:.h]\d{2}|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|(?:19|20)\d{2}|\d{1,2}[./]\d{1,2})$")
+
+
+# A value given again, corrected: "448102 ..., da steht 448120", "... but it shows 77120"
+_ID_LINK = re.compile(r"\b(?:instead\s+of|not|or|but|shows?|says|statt|nicht|oder|aber|steht|zeigt|au\s+lieu\s+de|pas|ou|"
+                      r"mais|affiche|indique|en\s+vez\s+de|no|o|pero|pone|dice|aparece|in\s+plaats\van|niet|of|maar|staat)"
+                      r"\b[^.!?\n\d]{0,6}$", re.I)
 
 
 def _clause_end(text: str, start: int, limit: int) -> int:
@@ -92,7 +100,7 @@ def _keyed_ids(text: str) -> Iterator[Span]:
         for m in _ID_VAL.finditer(text, k.end(), end):
             if last is not None:  # a further value only when listed with the first one
                 gap = text[last:m.start()]
-                if len(gap) > 35 or re.search(r"\d", gap):
+                if re.search(r"\d", gap) or len(gap) > (60 if _ID_LINK.search(gap) else 35):
                     break
             if not _id_value_ok(text, m, m.start() - k.end() <= 15, k.end()):
                 if last is None and m.start() - k.end() <= 15 and _digits(m.group(0)) >= 3:
@@ -146,11 +154,23 @@ _MONTH = (r"(?:jan(?:uary|uar|vier|uari)?|feb(?:ruary|ruar|ruari)?|févr(?:ier)?
           r"oct(?:ober|obre)?|okt(?:ober)?|nov(?:ember|embre)?|dec(?:ember)?|dez(?:ember)?|déc(?:embre)?|enero|febrero|"
           r"marzo|abril|mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre|ene|abr|ago|dic)\.?")
 _YEAR = r"(?:(?:19|20)\d{2}|['’]\d{2})"
+# Dates in words ("vijftien augustus negentienvierentachtig", "the fifth of May nineteen eighty-two")
+_UNITS_NL = r"(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen)"
+_DAY_WORD = (r"(?:" + _UNITS_NL + r"[eë]n(?:twintig|dertig)(?:ste)?|één|eerste|tweede|derde|vierde|vijfde|zesde|zevende|"
+             r"achtste|negende|tiende|elfde|twaalfde|" + _UNITS_NL + r"|tien|elf|twaalf|(?:der|veer|vijf|zes|zeven|acht|negen)tien(?:de)?|"
+             r"twintig(?:ste)?|dertig(?:ste)?|(?:twenty|thirty)?[- ]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|"
+             r"ninth)|tenth|eleventh|twelfth|(?:thir|four|fif|six|seven|eigh|nine)teenth|twentieth|thirtieth)")
+_EN_NUM = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+           r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|oh|and)")
+_YEAR_WORD = (r"(?:(?:negentien|tweeduizend)[a-zë]{0,30}|(?:nineteen|two\s+thousand)(?:[\s-]" + _EN_NUM + r"){0,3}|"
+              r"neunzehnhundert[a-zü]{0,30}|zweitausend[a-zü]{0,20})")
+_WORD_DAY_MONTH = r"(?:the\s+)?" + _DAY_WORD + r"\s+(?:of\s+)?" + _MONTH
 _FULL_DATE = (r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|"
               r"\d{1,2}[-/ ]" + _MONTH + r"[-/ ]\d{2,4}|"
               r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th|er|e|\.|º|°)?\s+(?:of\s+)?(?:de\s+)?" + _MONTH + r",?\s+(?:de(?:l)?\s+)?" + _YEAR + r"|"
-              + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+" + _YEAR + r")")
-_PART_DATE = (r"(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th|er|e|\.|º|°)?\s+(?:of\s+)?(?:de\s+)?" + _MONTH + r"(?![\w])|"
+              + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+" + _YEAR + r"|"
+              + _WORD_DAY_MONTH + r",?\s+" + _YEAR_WORD + r")")
+_PART_DATE = (r"(?:" + _WORD_DAY_MONTH + r"(?![\w])|(?:the\s+)?\d{1,2}(?:st|nd|rd|th|er|e|\.|º|°)?\s+(?:of\s+)?(?:de\s+)?" + _MONTH + r"(?![\w])|"
               + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?\b|" + _MONTH + r"\s+(?:de\s+)?(?:19|20)\d{2}|"
               r"\d{1,2}/(?:19|20)\d{2}|\d{1,2}[/.]\d{1,2}(?![\d/.])|(?:19|20)\d{2})")
 _DATE_VAL = re.compile(r"(?<![\w./-])(?:" + _FULL_DATE + r"|" + _PART_DATE + r")(?![\w/-]|\.\d)", re.I)
@@ -192,7 +212,8 @@ def birth_dates(text: str) -> Iterator[Span]:
         for n in _DATE_VAL.finditer(text, last, stop):
             gap = text[last:n.start()]
             full = bool(_FULL_VAL.fullmatch(n.group(0)))
-            if full and (len(gap) <= 60 or _DOB_LINK.search(gap)):
+            day_month = not full and re.search(r"[^\W\d]{3}", n.group(0)) and len(gap) <= 15
+            if (full or day_month) and (len(gap) <= 60 or _DOB_LINK.search(gap)) and (full or _DOB_LINK.search(gap)):
                 yield n.start(), n.end(), "dob"
                 last = n.end()
 
@@ -202,7 +223,9 @@ def birth_dates(text: str) -> Iterator[Span]:
 _LOGIN_CUE = re.compile(r"(?<![\w-])(?:log(?:ged)?[\s-]?(?:in|on)|sign(?:ed)?[\s-]?(?:in|on)|username|user\s?name|user\s?id|userid|account|handle|alias|"
                         r"benutzer(?:name|kennung|konto|-?id)?|nutzername|kennung|anmeldename|login-?name|"
                         r"identifiant|pseudo|nom\s+d['’]utilisateur|compte|usuario|nombre\s+de\s+usuario|cuenta|"
-                        r"gebruikersnaam|inlognaam|inlog|gebruiker|account-?naam|sso|ad)(?![\w-])", re.I)
+                        r"gebruikersnaam|inlognaam|inlog|gebruiker|account-?naam|sso|ad|inloggen|ingelogd|aanmelden|aangemeld|"
+                        r"einloggen|eingeloggt|anmelden|angemeldet|anmeldung|connexion|connecter|connecté|connecte|"
+                        r"entrar|entro|conectar(?:me)?|conecto|acceder|accedo)(?![\w-])", re.I)
 _LOGIN_VAL = re.compile(r"(?<![\w@.\\/-])[\"'“‘«]?([A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+){0,3})[\"'”’»]?(?![\w@\\/-]|\.\w)")
 _FILE_OR_TLD = re.compile(r"\.(?:com|org|net|io|co|uk|de|fr|es|nl|eu|be|pdf|docx?|xlsx?|pptx?|csv|txt|png|jpe?g|gif|"
                           r"exe|msi|zip|json|xml|html?|py|js|log|ini|cfg|yaml|yml|local|lan|intra|internal)$", re.I)
@@ -221,7 +244,32 @@ def _login_shaped(v: str) -> bool:
         return False  # "error_code_403", "user_session": words of code, not a person's login
     if re.search(r"[._]", v) or re.search(r"[a-z]\d|\d[a-z]", v, re.I) and not re.fullmatch(r"[A-Za-z]{1,3}\d{1,3}", v):
         return re.search(r"[A-Za-z]{2}", v) is not None
-    return bool(_LOGIN_SHAPE.match(v)) and fold(v) not in common_words()
+    return (bool(_LOGIN_SHAPE.match(v)) or initial_surname(v)) and fold(v) not in common_words()
+
+
+def initial_surname(v: str) -> bool:
+    """"agarcia", "evisser2", "rokafor": one or two initials and a known surname, written as one."""
+    m = re.fullmatch(r"([a-z]{1,2})([a-z]{4,20})\d{0,4}", v)
+    if not m or fold(v) in plain_words() or fold(v) in common_words():
+        return False
+    from xmo_analysis.privacy.redaction_lexicon import faker_names
+    last = faker_names()[2]
+    return m.group(2) in last and m.group(2) not in plain_words() or \
+        len(m.group(1)) == 2 and m.group(0)[1:] in last and m.group(0)[1:] not in plain_words()
+
+
+# Keywords that name nothing but a login, and the verbs that give it its value: after them a
+# word that is no ordinary word is the login ("username should be rokafor", "gebruikersnaam is ovanleeuwen")
+_STRONG_LOGIN_CUE = re.compile(r"(?<![\w-])(?:username|user\s?name|user\s?id|userid|login(?:\s+name|\s+id|-?naam)?|log-?in\s+name|"
+                               r"benutzer(?:name|kennung|-?id)|nutzername|kennung|anmeldename|login-?name|identifiant|"
+                               r"nom\s+d['’]utilisateur|pseudo|usuario|nombre\s+de\s+usuario|gebruikersnaam|inlognaam|"
+                               r"gebruikers-?id)(?![\w-])", re.I)
+_COPULA = re.compile(r"\s*(?:(?:is|was|ist|war|est|était|es|era|lautet|wordt|werd|moet|zou|should|must|will|would|"
+                     r"sollte|muss|wird|doit|devrait|sera|debería|debe|será|be|zijn|sein|être|ser|now|nu|jetzt|"
+                     r"maintenant|ahora|still|nog|noch|toujours|sigue|siendo|steeds|actually|eigenlijk|"
+                     r"changed\s+to|veranderd\s+in|geändert\s+(?:in|zu)|changé\s+en|cambiado\s+a)\b\s*|[:=]\s*)+[\"'“‘«]?$", re.I)
+# A login that starts with digits ("7734102a", "12jdevries"): digits and letters mixed
+_DIGIT_LOGIN = re.compile(r"(?<![\w@.\\/-])(\d{2,}[A-Za-z][A-Za-z\d]*|\d*[A-Za-z]+\d+[A-Za-z]+\d*)(?![\w@\\/-]|\.\w)")
 
 
 def logins(text: str) -> Iterator[Span]:
@@ -233,15 +281,45 @@ def logins(text: str) -> Iterator[Span]:
             if _login_shaped(v):
                 yield m.start(1), m.end(1), "username"
                 break
+    for k in _STRONG_LOGIN_CUE.finditer(text):
+        end = _clause_end(text, k.end(), 30)
+        d = _DIGIT_LOGIN.search(text, k.end(), end)
+        if d and d.start() - k.end() <= 20 and sum(c.isalpha() for c in d.group(1)) <= 12:
+            yield d.start(1), d.end(1), "username"
+        for m in _LOGIN_VAL.finditer(text, k.end(), end):
+            v = m.group(1)
+            if not _COPULA.fullmatch(text[k.end():m.start()]) or _COPULA.fullmatch(text[k.end():m.end()] + " "):
+                continue
+            if len(v) >= 4 and v.isascii() and not v.isupper() and fold(v) not in common_words() \
+                    and fold(v) not in plain_words() and not _FILE_OR_TLD.search(v) and v.lower() not in _CODE_WORDS:
+                from xmo_analysis.privacy.redaction_patterns import _NOT_LOGIN, _WORD_ENDINGS
+                if v.lower() not in _NOT_LOGIN and not v.lower().endswith(_WORD_ENDINGS):
+                    yield m.start(1), m.end(1), "username"
+            break
 
 
 _DOTTED = re.compile(r"(?<![\w@.\\/-])([a-z]{2,15})[._]([a-z]{1,20})(\d{0,4})(?![\w@\\/-]|\.\w)")
+
+
+_INITIAL_DOT = re.compile(r"(?<![\w@.\\/-])([a-z]{1,2})\.([a-z]{3,20})(\d{0,4})(?![\w@\\/-]|\.\w)")
+_DOTTED_SHORT = re.compile(r"(?<![\w@.\\/-])([a-z]{3,15})[._]([a-z]{1,2})(\d{0,4})(?![\w@\\/-]|\.\w)")
 
 
 def dotted_logins(text: str, first_names: frozenset) -> Iterator[Span]:
     """"sarah.okafor", "anna.bergstrom2": a first name, a dot or underscore, a surname, written as one."""
     if "." not in text and "_" not in text:
         return
+    context = None
+    for m in _INITIAL_DOT.finditer(text):  # "j.bakker", "mg.lopez": initials, a dot and a known surname
+        from xmo_analysis.privacy.redaction_lexicon import faker_names
+        if m.group(2) in faker_names()[2] and fold(m.group(2)) not in plain_words() and not _FILE_OR_TLD.search(m.group(0)):
+            yield m.start(), m.end(), "username"
+    for m in _DOTTED_SHORT.finditer(text):  # "bernard.l", "tom.h": a first name and an initial, near login talk
+        if context is None:
+            from xmo_analysis.privacy.redaction_patterns import _LOGIN_CONTEXT
+            context = bool(_LOGIN_CONTEXT.search(text))
+        if context and m.group(1) in first_names and fold(m.group(1)) not in plain_words():
+            yield m.start(), m.end(), "username"
     for m in _DOTTED.finditer(text):
         if m.group(1) in first_names and fold(m.group(1)) not in plain_words() and not _FILE_OR_TLD.search(m.group(0)) \
                 and len(m.group(2)) >= 3 and fold(m.group(2)) not in plain_words():

@@ -29,7 +29,8 @@ PARTICLES = frozenset("van von der den de del della la le du des da di dos das t
 TITLES = frozenset("""mr mrs ms miss mx dr prof sir dame lady lord herr herrn frau fräulein m mme mlle
 monsieur madame mademoiselle sr sra srta señor señora señorita don doña dña d dhr mevr mw meneer
 mevrouw juffrouw officer councillor cllr constable pc dc sergeant sgt inspector detective nurse
-sister father rev reverend pastor coach captain capt judge professor doctor dott ing med dipl heer""".split())
+sister father rev reverend pastor coach captain capt judge professor doctor dott ing med dipl heer
+wethouder burgemeester gedeputeerde raadslid bürgermeister bürgermeisterin maire alcalde alcaldesa concejal concejala""".split())
 CASED_TITLES = frozenset({"Hr", "Fr", "Hrn"})  # "Hr. Meier", "Fr. Schulz": never the department HR
 # Titles that are also ordinary words or letters: a title only when a capitalised token follows
 # ("M. Girard", "Sister Mary"), which the main loop checks.
@@ -41,7 +42,9 @@ woman|chap|assessor|trainer|coach|mentor|buddy|director|head|clerk|cashier|couri
 kollegen?|kollegin|chef|chefin|vorgesetzte[rn]?|mitarbeiter(?:in)?|sachbearbeiter(?:in)?|techniker(?:in)?|
 ansprechpartner(?:in)?|teamleiter(?:in)?|betreuer(?:in)?|coll[eè]gue|responsable|conseill[eè]re?|agente?|
 technicien(?:ne)?|gestionnaire|compa[nñ]er[oa]|jef[ea]|t[eé]cnic[oa]|funcionari[oa]|encargad[oa]|
-asesor[a]?|collega|leidinggevende|baas|medewerk(?:er|ster)|monteur|behandelaar|adviseur|
+asesor[a]?|collega|leidinggevende|baas|medewerk(?:er|ster)|monteur|behandelaar|adviseur|ambtenaar|wethouder|
+burgemeester|huisarts|docent(?:e)?|juf|meester|consulent(?:e)?|klantmanager|casemanager|begeleider|begeleidster|
+co[öo]rdinator|teamleider|directeur|receptioniste|verpleegkundige|buurman|buurvrouw|sachbearbeiterin|beamter|beamtin|
 [a-zäöü]{3,12}(?:agent|berater(?:in)?|betreuer(?:in)?|leiter(?:in)?|coach|medewerker)|recruiter|
 chica|chico|señora|señor|dame|monsieur|meneer|mevrouw|herr|frau)"""
 _CUE = r"""(?:(?:(?:big|huge|special|many)\s+)?thanks(?:\s+(?:to|for))?|thank\s+you|thank|thx|cheers|kudos\s+to|
@@ -58,7 +61,9 @@ selon|un\s+tal|una\s+tal|llamad[oa]|según|de\s+parte\s+de|ene|volgens|name\s+is
 this\s+is|it['’]s|signed|dear|hi|hello|hey|danke(?:\s+an)?|dank\s+an|vielen\s+dank(?:\s+an)?|
 gesprochen\s+mit|ich\s+bin|ich\s+heiße|name\s+ist|merci(?:\s+à)?|grâce\s+à|parlé\s+(?:à|avec)|
 de\s+la\s+part\s+de|je\s+suis|je\s+m['’]appelle|gracias(?:\s+a)?|habl[eé]\s+con|soy|me\s+llamo|
-bedankt(?:\s+aan)?|dank\s+(?:aan|je|u)|gesproken\s+met|ik\s+ben|ik\s+heet|genaamd|met\s+dank\s+aan)"""
+bedankt(?:\s+aan)?|dank\s+(?:aan|je|u)|gesproken\s+met|(?:chat|gesprek|gebeld|belde|contact|sprak|
+telefoongesprek|afspraak)\s+met|(?:chat|gespräch|telefonat|telefoniert|termin)\s+mit|(?:chat|discut[ée]|rendez-vous)\s+avec|
+(?:chat|hablado|cita)\s+con|ik\s+ben|ik\s+heet|genaamd|met\s+dank\s+aan)"""
 # Cues are found once per comment; a token has a cue when a cue match ends where the token starts.
 _LEFT_CUE = re.compile(r"(?:\b(?:" + _ROLE + r"|" + _CUE + r")(?!\w)\s*[,:(]?\s*|\(\s*i\s+think\s+)", re.I | re.X)
 _NAMING_CUE = re.compile(r"\b(?:called|named|known\s+as|name\s+is|i['’]m|genaamd|heet|heiße|llamad[oa]|se\s+llama(?:ba)?|"
@@ -91,7 +96,8 @@ l['’]|el\s+|de\s+)?(?:service\s?desk|help\s?desk|servicedesk|reception|front\s
 accounts|support|facilities|security|legal|procurement|recruitment|night\s+shift|day\s+shift|\w+\s+team|team|
 \w+\s+(?:support|desk|team)|
 empfang|personalabteilung|buchhaltung|support|accueil|informatique|équipe|soporte|sistemas|recepción|nóminas|receptie|
-servicedesk|helpdesk|afdeling)\b|^\s*,\s+(?:our|my|the|your|a|unser[e]?|mein[e]?|notre|mon|ma|nuestr[oa]|mi|onze|mijn|la|el|le|de|het|die|der|
+servicedesk|helpdesk|afdeling|chat|phones?|telefoon|teléfono|téléphone|telefon|balie|loket|
+receptie|kassa|caja|mostrador|ventanilla|guichet|klantenservice|kundenservice|service\s+client)\b|^\s*,\s+(?:our|my|the|your|a|unser[e]?|mein[e]?|notre|mon|ma|nuestr[oa]|mi|onze|mijn|la|el|le|de|het|die|der|
 une?|una?)\s+
 (?:\w+\s+)?""" + _ROLE.replace("(?:line\\s+|team\\s+|my\\s+|our\\s+|the\\s+|your\\s+|a\\s+)?", "") + r")", re.I | re.X)
 _SMALL_NUMBER_AFTER = re.compile(r"\s\d{1,3}\b(?![\d\s().-]{4})")
@@ -118,7 +124,7 @@ _STOP = {
     "es": set("el la los las y es un una de del que en por para con mi mis yo no muy pero fue está son al lo "
               "su se le nos".split()),
     "nl": set("de het een en is van ik niet mijn met op voor zijn was er maar ook heel wel nog al dat die te "
-              "om bij naar uit".split()),
+              "om bij naar uit ze hij zij geen heb heeft wordt toen weer nooit krijg".split()),
 }
 
 
@@ -157,6 +163,9 @@ def _facts(word: str) -> tuple:
     accent_only = bare != key and not is_first and bare in first and bare not in glob
     is_last = key in last or (len(parts) > 1 and all(p in last or p in ("al", "el", "ben", "bin", "abu", "ibn")
                                                       for p in parts))
+    if not is_last and len(parts) == 2 and cap and all(p[:1].isalpha() and len(p) > 2 for p in parts) \
+            and any(p in last for p in parts) and not any(p in glob for p in parts):
+        is_last = True  # "Hendriks-Oudeman": a double surname with one known half
     common = sum(1 << b for b, lang in enumerate(LANGS) if key in ambiguous_words(lang) or whole in ambiguous_words(lang))
     plain = sum(1 << b for b, lang in enumerate(LANGS) if key in lorem_words(lang))
     everywhere = key in glob or whole in glob or bool(_CONTRACTION.search(word))
@@ -165,6 +174,47 @@ def _facts(word: str) -> tuple:
             key in weak_first or key in weak_last or accent_only, whole in TITLES,
             word in PARTICLES or word.lower() in ("van", "de", "von", "der", "den", "la", "le", "del"),
             len(word) == 1 and word.isupper() and word != "I")
+
+
+@lru_cache(maxsize=1)
+def particle_surnames() -> frozenset:
+    """The core of surnames written with particles ("van der Meer" -> "meer", "de Groot" -> "groot"):
+    the lexicon drops multi-word entries, so a Dutch "Meer" or "Dijk" is not a surname there."""
+    import importlib
+    out = set()
+    for loc in ("nl_NL", "nl_BE", "de_DE", "de_AT", "fr_FR", "fr_BE"):
+        try:
+            prov = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except ImportError:
+            continue
+        for v in getattr(prov, "last_names", ()):
+            parts = v.split() if isinstance(v, str) else []
+            if len(parts) > 1 and parts[0] in PARTICLES and parts[-1][:1].isupper():
+                out.add(fold(parts[-1]))
+    return frozenset(out)
+
+
+# Nouns of venues and places named after a person: "salle Victor Hugo", "zwembad De Roos", "room Jordan"
+_VENUE = frozenset("""salle rue avenue boulevard quai lycée collège école stade gymnase hôpital musée théâtre zaal
+ziekenhuis zwembad sporthal schouwburg vergaderzaal vergaderruimte calle plaza sala colegio instituto hospital estadio
+avenida paseo museo teatro room saal raum gymnasium klinikum stadion hallenbad freibad besprechungsraum
+quartier wijk buurt barrio viertel stadtteil résidence cité""".split())
+# Shops and brands named after their founders
+_BRAND = re.compile(r"\b(?:Albert\s+Heijn|Jan\s+Linders|Dirk\s+van\s+den\s+Broek|Marks\s+(?:&|and)\s+Spencer|Hugo\s+Boss|"
+                    r"Calvin\s+Klein|Ralph\s+Lauren|Tommy\s+Hilfiger|Ronald\s+McDonald|Ben\s+(?:&|and)\s+Jerry)\b")
+# Stock figures of speech built on a first name: "Jan Modaal", "Joe Bloggs", "Otto Normalverbraucher"
+_IDIOM = re.compile(r"\b(?:Jan\s+(?:Modaal|Publiek|Rap|Salie|Soldaat|met\s+de\s+pet|en\s+alleman)|Joe\s+Bloggs|Joe\s+Public|"
+                    r"John\s+Q\.?\s+Public|Tom,\s+Dick\s+(?:and|&)\s+Harry|Otto\s+Normal(?:verbraucher|bürger)|"
+                    r"Hinz\s+und\s+Kunz|Monsieur\s+Tout-le-monde|Juan\s+Pueblo)\b", re.I)
+# A street or place word after a word-name: "Rose Avenue", "Victoria Road"
+_STREET_AFTER = re.compile(r"^\s+(?:avenue|street|road|lane|close|grove|square|crescent|terrace|gardens|boulevard|drive|"
+                           r"way|place|park|hill|straat|laan|weg|plein|gracht|kade|singel|straße|strasse|allee|platz|gasse)\b", re.I)
+_ROLE_BEFORE = re.compile(r"\b(?:" + _ROLE + r"|(?:chat|chatted|spoke|talked|gesprek|gesproken|gebeld|belde|sprak|gespräch|"
+                          r"gesprochen|telefoniert|parlé|discuté|hablé|hablado)\s+(?:met|with|to|mit|avec|à|con)|sprak|belde|mailde|"
+                          r"appte|spoke\s+to|talked\s+to)\s*[,:]?\s*$", re.I | re.X)
+_PREP_BEFORE = re.compile(r"\b(?:to|with|from|for|by|met|aan|bij|voor|naar|mit|von|bei|für|avec|à|pour|con|a|para)\s+$", re.I)
+_PLACE_PREP = frozenset("in naar uit te richting gemeente stad provincie regio from to".split())
+_THEN = r"(?:then|toen|daarna|dann|danach|puis|ensuite|luego|después)"
 
 
 def _is_title(tok: "_Tok", text: str) -> bool:
@@ -192,9 +242,15 @@ class _Tok:
         self.plain = self.plain[0] or bool(self.plain[1] & langs)
         if extra and self.key in extra:
             self.first = self.last = True
+        if self.text == "t" and self.start > 0 and text[self.start - 1] in "'’":
+            self.start -= 1  # "van 't Hof": the apostrophe belongs to the particle
+            self.text, self.particle, self.initial = text[self.start:self.end], True, False
         if self.key in _MONTHS and (_DIGIT_LEFT.search(text[max(0, self.start - 6):self.start])
                                     or _DIGIT_RIGHT.match(text[self.end:self.end + 3])):
             self.nonperson = True  # "5 Jan", "June 2024": a date, not a person
+        elif self.key in _MONTHS and re.search(r"\b(?:in|since|until|till|through|sinds|tot|vanaf|seit|bis|im|depuis|"
+                                               r"jusqu['’]en|desde|hasta)\s+$", text[max(0, self.start - 12):self.start], re.I):
+            self.nonperson = True  # "paid in Jan", "since May": a month
 
     @property
     def strong_first(self) -> bool:
@@ -229,6 +285,19 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
             if not (blocked and any(blocked[t.start:t.end]))]
     german = lang == "de"
     lazy: dict[str, set] = {}
+    skip: set = set()
+    for i in range(1, len(toks)):  # "salle Victor Hugo": the place's name, not a person
+        if fold(toks[i - 1].text) in _VENUE and toks[i].cap and text[toks[i - 1].end:toks[i].start] == " ":
+            j = i
+            while j < len(toks) and (j == i or text[toks[j - 1].end:toks[j].start] == " ") and (toks[j].cap or toks[j].particle):
+                skip.add(j)
+                j += 1
+    for i in range(1, len(toks)):  # "Het Wilhelmus", "Het Rijk": a capitalised article names a thing
+        if toks[i - 1].text == "Het" and toks[i].cap and text[toks[i - 1].end:toks[i].start] == " ":
+            skip.add(i)
+    for b in list(_BRAND.finditer(text)) + list(_IDIOM.finditer(text)):
+        skip.update(k for k, t in enumerate(toks) if b.start() <= t.start < b.end())
+    tails = particle_surnames() if any(t.particle for t in toks) else frozenset()
 
     def ends(name: str, pattern: re.Pattern) -> set:  # cue scans are costly: run each at most once, if needed
         if name not in lazy:
@@ -287,10 +356,44 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
         return k in ("m", "d") and toks[i].text.isupper() and lang not in (("fr", "") if k == "m" else ("es",)) \
             and gap(i + 1) == ". " if i + 1 < len(toks) else False
 
+    def particle_surname(i: int, known: bool) -> bool:
+        """Token i is followed by particles and a surname ("Wil van der Meer", "Roos van 't Hof")."""
+        k = i + 1
+        while k < len(toks) and joined(k) and toks[k].particle and not toks[k].cap and k - i <= 3:
+            k += 1
+        if k == i + 1 or k >= len(toks) or not joined(k) or not toks[k].cap or toks[k].nonperson or toks[k].particle:
+            return False
+        sur = toks[k]
+        return sur.key in tails or (sur.last and not sur.first) or (not known and not sur.common and not sur.proper)
+
     for i, t in enumerate(toks):
-        if hit[i]:
+        if hit[i] or i in skip:
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) and joined(i + 1) else None
+        if t.cap and not t.title and nxt is not None and _STREET_AFTER.match(text[t.end:t.end + 20]) and not (
+                t.strong_first and nxt.last):
+            skip.add(i + 1)
+            continue  # "Rose Avenue" without a number: a street
+        if t.initial and i + 1 < len(toks) and toks[i + 1].initial and gap(i + 1) in (".", ". "):
+            k = i + 1  # "A.J. Kuipers": initials run into a surname
+            while k + 1 < len(toks) and toks[k + 1].initial and gap(k + 1) in (".", ". "):
+                k += 1
+            if k + 1 < len(toks) and gap(k + 1) in (". ", " ") and toks[k + 1].cap and toks[k + 1].last \
+                    and not toks[k + 1].nonperson:
+                extend(i)
+                continue
+        if t.cap and t.particle and fold(t.text) in ("van", "de", "den", "ter", "ten", "von", "vanden", "vander") \
+                and not _sentence_start(text, t.start) and not (i > 0 and fold(toks[i - 1].text) in _VENUE | _PLACE_PREP) \
+                and not (fold(t.text) == "den" and not (i + 1 < len(toks) and toks[i + 1].particle)):
+            k = i + 1  # "het is Van den Heuvel": a capitalised particle starts a Dutch surname
+            while k < len(toks) and joined(k) and toks[k].particle and not toks[k].cap and k - i <= 2:
+                k += 1
+            if k < len(toks) and joined(k) and toks[k].cap and not toks[k].nonperson and not toks[k].particle \
+                    and (toks[k].key in tails or toks[k].last and not toks[k].common):
+                for m in range(i, k + 1):
+                    hit[m] = True
+                extend(k)
+                continue
         if t.text in _SAINTS or (i > 0 and toks[i - 1].text in _SAINTS and joined(i)):
             continue  # "San Miguel", "Santa María", "St Helens": a place or a church
         if _is_title(t, text) and nxt is not None and (nxt.cap or nxt.particle) and not nxt.nonperson:
@@ -309,7 +412,7 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
         if t.strong_first and not _SMALL_NUMBER_AFTER.match(text, t.end):
             extend(i)  # ... but "Apollo 3" is a meeting room
             continue
-        cue = (t.cap and not t.nonperson and not t.title and (not t.common or t.first or t.last or t.initial)
+        cue = (t.cap and not t.nonperson and not t.title and (not t.common or t.first or t.last or t.initial or t.weak)
                or not t.cap and t.first and not t.common) and t.start in ends("cue", _LEFT_CUE)
         after = text[t.end:t.end + 40]
         if t.cap and not t.nonperson and not t.title:
@@ -319,28 +422,36 @@ def find_names(text: str, extra_names: tuple[str, ...] = (), blocked: bytearray 
                 extend(i)
             elif (t.first or t.weak) and surname_next:
                 extend(i)  # "Mark Davies", "Grace O'Neill": the surname settles the ambiguity
+            elif not t.particle and not t.proper and len(t.text) > 2 and (t.first or t.weak or not t.common) \
+                    and particle_surname(i, not (t.first or t.weak)):
+                extend(i)  # "Wil van der Meer", "Roos van 't Hof": particles between two capitals
             elif not t.common and not t.weak and surname_next and nxt.last and not nxt.first and not german:
                 extend(i)  # "Olusegun Adeyemi": unknown given name before a known surname
             elif t.last and not t.common and nxt is not None and nxt.strong_first and not german:
                 extend(i)  # "Zhang Wei", "Nguyen Thanh": family name first
-            elif cue and len(t.text) > 1 and (not t.common or t.first or t.last) and not (german and not (t.first or t.last)):
+            elif cue and len(t.text) > 1 and (not t.common or t.first or t.last or t.weak and len(t.text) > 2) and not (german and not (t.first or t.last)):
                 extend(i)
             elif not t.common and not t.weak and not t.proper and not german and len(t.text) > 2 \
                     and _STRONG_RIGHT_CUE.match(after):
                 extend(i)  # "Kwabena from the service desk", "Sophie, our scrum master"
-            elif t.first and len(t.text) > 2 and _STRONG_RIGHT_CUE.match(after):
+            elif (t.first or t.weak) and len(t.text) > 2 and _STRONG_RIGHT_CUE.match(after):
                 extend(i)  # "Mark from desktop support", "Jordan on the night shift": even a word-name
             elif t.weak and len(t.text) > 2 and t.start in ends("naming", _NAMING_CUE):
                 extend(i)  # "someone called Will"
             elif (t.first or t.last) and not t.common and t.start in ends("weak", _WEAK_CUE) and not german:
                 extend(i)  # "bullied by Thornton"
-            elif t.first and _RIGHT_CUE.match(after) and not _sentence_start(text, t.start):
+            elif t.first and _RIGHT_CUE.match(after) and not _sentence_start(text, t.start) \
+                    and not (t.key in _MONTHS and re.match(r"['’]s\b", after)):
                 extend(i)  # "Will from IT" mid-sentence
-            elif t.first and not t.proper and not t.plain and lang == "en" and len(t.text) > 2 \
-                    and not _sentence_start(text, t.start) and not _THING_AFTER.match(after):
+            elif t.first and not t.proper and not t.plain and lang in ("en", "nl") and len(t.text) > 2 \
+                    and t.key not in _MONTHS and not _sentence_start(text, t.start) and not _THING_AFTER.match(after) \
+                    and not (i > 0 and gap(i) == " " and (toks[i - 1].cap and toks[i - 1].particle or fold(toks[i - 1].text)
+                                                           in ("het", "the", "a", "an", "een", "de"))):
                 extend(i)  # a capital mid-sentence makes "Mark", "Grace" a proper noun
-        elif not t.cap and t.first and not t.common and not t.nonperson and len(t.text) > 2:
-            if cue or _LOWER_RIGHT_CUE.match(after):
+        elif not t.cap and t.first and not t.nonperson and not t.title and len(t.text) > 2 and (not t.common or not t.plain and (
+                _ROLE_BEFORE.search(text, max(0, t.start - 40), t.start) or _LOWER_RIGHT_CUE.match(after)
+                and _PREP_BEFORE.search(text, max(0, t.start - 12), t.start))):
+            if cue or _LOWER_RIGHT_CUE.match(after) or t.common:
                 hit[i] = True  # "sarah on reception", "thanks to emma"
                 j = i + 1  # "mari carmen", "sam t.", "jana w."
                 while j < len(toks) and gap(j) == " " and j - i <= 2 and (
@@ -392,7 +503,8 @@ def _sign_off(text: str, toks: list, hit: list, after_sign_off: set) -> None:
 
 def _coordinated(text: str, toks: list, hit: list) -> None:
     """A first name listed with a found name ("Chris and Jordan", "Grace, Will and Mark")."""
-    link = re.compile(r"^(?:\s*,\s*|\s+(?:and|&|or|und|et|y|e|en|oder|ou|o|of)\s+|\s*,\s*(?:and|und|et|y|en)\s+|\s*/\s*)$")
+    link = re.compile(r"^(?:\s*,\s*|\s+(?:and|&|or|und|et|y|e|en|oder|ou|o|of)\s+|\s*,\s*(?:and|und|et|y|en)\s+|\s*/\s*|"
+                      r"\s*,?\s+(?:(?:and|en|und|et|y)\s+)?" + _THEN + r"\s+(?:(?:with|met|mit|avec|con)\s+)?)$")
     or_link = re.compile(r"^\s+(?:or|oder|ou|o|of)\s+$|^\s*/\s*$")
     changed = True
     while changed:
@@ -403,7 +515,7 @@ def _coordinated(text: str, toks: list, hit: list) -> None:
                 and not _sentence_start(text, t.start)  # "Kees of Cees": a spelling offered as an alternative
             if hit[i] or not (t.cap or lower_name) or not (t.first or t.weak or unknown) or t.nonperson or len(t.text) < 2:
                 continue
-            for j in (i - 2, i - 1, i + 1, i + 2):
+            for j in (i - 3, i - 2, i - 1, i + 1, i + 2, i + 3):
                 if 0 <= j < len(toks) and hit[j]:
                     a, b = (toks[j], t) if j < i else (t, toks[j])
                     g = text[a.end:b.start]

@@ -38,6 +38,7 @@ _PHONE_SHAPES = r"""(?:
  (?:\+|00)[1-9]\d{0,2}(?:[\s.-]?\(0\))?(?:[\s.-]?\(?\d{1,5}\)?){1,6}
 |\(0\d{1,5}\)[\s.-]?\d{2,8}(?:[\s.-]?\d{2,5}){0,3}
 |0\d{1,5}(?:[\s./-]?\d{2,8}){1,5}
+|0\d{1,3}\s[-–]\s\d{2,8}(?:[\s.-]?\d{2,8}){0,4}
 |(?:1[\s.-])?\(\d{3}\)\s?\d{3}[\s.-]?\d{4}
 |(?:1[\s.-])?\d{3}[.-]\d{3}[.-]\d{4}
 |[6789]\d{2}(?:\s\d{2}){3}
@@ -55,6 +56,7 @@ _NOT_PHONE_CTX = re.compile(r"\b(?:order|invoice|ticket|case|ref|reference|track
                             r"référence|dossier|pedido|factura|referencia|expediente|bestelling|factuur|referentie|zaak|"
                             r"kenmerk|kb|incident|request|sr|contract|policy|claim|licen[cs]e|badge|employee|staff|payroll)"
                             r"\b[\s.:#n°ºo-]*(?:number|no|nr|num)?[\s.:#-]*$", re.I)
+_NL_14 = re.compile(r"(?<![\w+/.:,-])14\s?0\d{2,3}(?![\w/-]|[.,:]\d|\s?(?:uur|minuten|min|dagen|euro|€|%))")
 DATE = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2}))\b")
 
 _MONTH = (r"(?:jan(?:uary|uar|vier|uari)?|feb(?:ruary|ruar|ruari)?|févr(?:ier)?|mar(?:ch|s)?|märz|maart|apr(?:il)?|"
@@ -142,7 +144,8 @@ LOGIN_LIKE = re.compile(r"(?<![\w@.\\/-])(?:[a-z]{5,16}\d{0,4}|[a-z]{1,2}\.[a-z]
                         r"[a-z]{2,12}\d{2,4})(?![\w@.\\/-])")
 _LOGIN_CONTEXT = re.compile(r"\b(?:log[\s-]?(?:in|on)|logged|sign(?:ed)?[\s-]?in|username|user\s?name|user\s?id|account|"
                             r"locked\s+out|benutzer|anmeld|konto|identifiant|compte|connexion|usuario|cuenta|"
-                            r"gebruiker|inlog|wachtwoord|password|passwort|mot\s+de\s+passe|contraseña)", re.I)
+                            r"gebruiker|inlog|ingelogd|aanmeld|aangemeld|einlogg|eingeloggt|connect|entrar\s+como|"
+                            r"wachtwoord|password|passwort|mot\s+de\s+passe|contraseña)", re.I)
 _WORD_ENDINGS = ("ed", "ing", "iert", "ado", "ada", "ido", "ida", "ción", "ung", "heit", "keit", "ment", "ly")
 _NOT_HANDLE = frozenset({"@here", "@channel", "@everyone", "@all", "@team"})
 
@@ -257,12 +260,18 @@ def phones(text: str) -> Iterator[Span]:
         intl = s.startswith(("+", "00"))
         n = len(digits)
         ok = (11 <= n <= 15 if s.startswith("00") else 8 <= n <= 15) if intl else 9 <= n <= 12
+        if not intl and re.match(r"0[89]0\d", s) and 7 <= n <= 11 and re.search(r"[\s-]", s):
+            ok = True  # Dutch service numbers: "0800-0543", "0900 1234"
         if not intl and s[0] in "6789" and n != 9:
             ok = False
         if ok and not intl and " " not in s and "-" not in s and "." not in s and "(" not in s:
             ok = bool(_PHONE_CTX.search(before)) or n in (10, 11)  # a bare digit run needs a reason
         if ok:
             yield m.start(), m.start() + len(s), "phone"
+    for m in _NL_14.finditer(text):  # Dutch municipal numbers: 14 and the area code ("14 020")
+        if _PHONE_CTX.search(text[max(0, m.start() - 30):m.start()]) or re.search(
+                r"\b(?:gebeld|belde|bellen|gebeld\s+naar|bel)\b[^.\n]{0,15}$", text[max(0, m.start() - 30):m.start()], re.I):
+            yield m.start(), m.end(), "phone"
     for m in EXTENSION.finditer(text):
         if m.group(0).startswith("x") and m.start() > 0 and text[m.start() - 1].isalnum():
             continue
@@ -321,7 +330,8 @@ def logins(text: str) -> Iterator[Span]:
             continue
         weak_kw = re.match(r"(?:account|user|gebruiker|compte|cuenta|alias|handle)\b", kw.strip())
         copula = re.search(r"(?:\bis|\bist|\best|\bes|\blautet|:|=)\s*[(\"'“‘]?$", kw)
-        if not (re.search(r"[\d._]", v) or _LOGIN_SHAPE.match(v) or (copula and not weak_kw and fold(v) not in common_words())):
+        from xmo_analysis.privacy.redaction_keyed import initial_surname
+        if not (re.search(r"[\d._]", v) or _LOGIN_SHAPE.match(v) or initial_surname(v) or (copula and not weak_kw and fold(v) not in common_words())):
             continue  # "login loop", "user account": a word is a login only if shaped like one or after "is"
         yield m.start(1), m.end(1), "username"
     for m in HANDLE.finditer(text):
