@@ -50,3 +50,14 @@ def test_front_page_of_the_latest_cycle(tmp_path):
     assert "Scores by cycle: Q1 72.7, Q2 71.2" in page
     assert "What changed since v1" in page and "XLA-1 71.5 → 71.2, status unchanged" in page
     assert 'href="Q2/v2/m.html"' in page and 'href="Q2/v2/m.pdf"' in page
+
+
+def test_front_page_without_the_manage_report_uses_mission_1_scores(tmp_path):
+    folder = tmp_path / "Q1" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "results-measures.json").write_text(json.dumps({"xla": [
+        {"xla": "XLA-1", "name": "Desk", "score": 69.7, "ci_low": 68.0, "ci_high": 71.4, "target": 71,
+         "status": "at risk"}]}))
+    rows = [{"cycle": "Q1", "version": 1, "path": folder, "titles": {}, "missions": ["1_measures"]}]
+    page = portal.front(rows)
+    assert "<td>XLA-1</td>" in page and "68.0 to 71.4" in page and ">at risk<" in page

@@ -17,12 +17,17 @@ e = html.escape
 
 
 def scorecard(folder: Path) -> list[dict]:
-    """The published scorecard of a version (``results-manage.json``: ``xla``), or none."""
-    try:
-        doc = json.loads((Path(folder) / "results-manage.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [r for r in doc.get("xla", []) if isinstance(r, dict) and r.get("xla")]
+    """The published scorecard of a version: ``results-manage.json``'s (with the change since
+    the last cycle), else mission 1's XLA scores (``results-measures.json``), else none."""
+    for name in ("results-manage.json", "results-measures.json"):
+        try:
+            doc = json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        rows = [r for r in doc.get("xla", []) if isinstance(r, dict) and r.get("xla") and not r.get("segment")]
+        if rows:
+            return rows
+    return []
 
 
 def trend(folder: Path) -> dict[str, list[dict]]:
