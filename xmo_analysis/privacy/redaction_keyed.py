@@ -71,7 +71,7 @@ _TIME_OR_DATE = re.compile(r"^(?:\d{1,2}[:.h]\d{2}|\d{1,4}[./-]\d{1,2}[./-]\d{1,
 
 # A value given again, corrected: "448102 ..., da steht 448120", "... but it shows 77120"
 _ID_LINK = re.compile(r"\b(?:instead\s+of|not|or|but|shows?|says|statt|nicht|oder|aber|steht|zeigt|au\s+lieu\s+de|pas|ou|"
-                      r"mais|affiche|indique|en\s+vez\s+de|no|o|pero|pone|dice|aparece|in\s+plaats\van|niet|of|maar|staat)"
+                      r"mais|affiche|indique|en\s+vez\s+de|no|o|pero|pone|dice|aparece|in\s+plaats\s+van|niet|of|maar|staat)"
                       r"\b[^.!?\n\d]{0,6}$", re.I)
 
 
