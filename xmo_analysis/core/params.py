@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from xmo_analysis.core.exceptions import ConfigError, Problem
-from xmo_analysis.core.vocabulary import (EXPERIENCE_TYPES, ITEM_TYPES, SCORE_LABELS, SCORE_SCALES as ITEM_SCALES, Policy,
-                                          policy_of)
+from xmo_analysis.core.vocabulary import (EXPERIENCE_TYPE, EXPERIENCE_TYPES, ITEM_TYPES, SCORE_LABELS,
+                                          SCORE_SCALES as ITEM_SCALES, Policy, policy_of)
 from xmo_analysis.core.schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
 
 from xmo_analysis.core.registry import (CYCLE_ID, DEFAULT_MISSIONS, Analysis, Audience, Mission, _analysis,  # noqa: F401
@@ -67,7 +67,7 @@ class Indicator:
 class XLA:
     id: str
     name: str
-    experience_type: str
+    kind: str            # CX, EX, UX or PX (the ambition's experience type)
     target: float
     indicators: tuple[Indicator, ...]
 
@@ -428,9 +428,9 @@ def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], me
             problems.append(Problem(file=str(path), column=f"{where}.target", value=target,
                                     rule="an XLA target is a score between 0 and 100"))
             ok = False
-        if raw.get("experience_type") not in EXPERIENCE_TYPES:
-            problems.append(Problem(file=str(path), column=f"{where}.experience_type", value=raw.get("experience_type"),
-                                    rule=f"experience_type must be one of {', '.join(EXPERIENCE_TYPES)}"))
+        if raw.get(EXPERIENCE_TYPE) not in EXPERIENCE_TYPES:
+            problems.append(Problem(file=str(path), column=f"{where}.{EXPERIENCE_TYPE}", value=raw.get(EXPERIENCE_TYPE),
+                                    rule=f"{EXPERIENCE_TYPE} must be one of {', '.join(EXPERIENCE_TYPES)}"))
             ok = False
         indicators = []
         for k, ind in enumerate(raw.get("indicators") or [], start=1):
@@ -461,7 +461,7 @@ def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], me
             problems.append(Problem(file=str(path), column=f"{where}.id", value=xid, rule="XLA ids must be unique and non-empty"))
             ok = False
         if ok:
-            out[xid] = XLA(xid, str(raw.get("name", xid)), raw["experience_type"], float(target), tuple(indicators))
+            out[xid] = XLA(xid, str(raw.get("name", xid)), raw[EXPERIENCE_TYPE], float(target), tuple(indicators))
     return out
 
 

@@ -18,6 +18,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from xmo_analysis.core.vocabulary import EXPERIENCE_TYPE
+
 ANY = object()
 
 
@@ -81,7 +83,7 @@ INSTRUMENT = {"items": ListOf({"id": ANY, "type": ANY, "text": ANY, "scale": ANY
 METRICS = {"metrics": MapOf({"source": ANY, "column": ANY, "aggregation": ANY, "direction": ANY,
                              "target": ANY, "unit": ANY, "label": ANY})}
 
-AMBITIONS = {"xlas": ListOf({"id": ANY, "name": ANY, "experience_type": ANY, "target": ANY,
+AMBITIONS = {"xlas": ListOf({"id": ANY, "name": ANY, EXPERIENCE_TYPE: ANY, "target": ANY,
                              "indicators": ListOf({"kind": ANY, "ref": ANY, "weight": ANY})})}
 
 CYCLE = {"cycle": ANY, "start": ANY, "end": ANY, "previous": ANY, "title": ANY}

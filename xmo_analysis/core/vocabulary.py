@@ -24,6 +24,9 @@ SCORE_LABELS = {"nps": "NPS", "happiness": "Happiness", "csat": "CSAT (top-2-box
                 "likert": "Likert construct"}
 ITEM_TYPES = frozenset(SCORE_SCALES) | {"likert", "text"}
 EXPERIENCE_TYPES = ("CX", "EX", "UX", "PX")
+# The field of the ambitions (each XLA) and the backlog (each item) that holds one of them
+# (DESIGN.md's contracts): one home for its name, so that no module spells a column out.
+EXPERIENCE_TYPE = "experience_type"
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,13 @@ def fingerprint(inputs: dict[str, str], params_files: dict[str, str], project: P
     return parts
 
 
+def cycle_notebooks(project: Path, params) -> list[Path]:
+    """Every notebook a cycle runs (the missions and audiences of params), sorted: what the
+    fingerprint hashes."""
+    return sorted({project / "notebooks" / m.notebook for m in params.missions}
+                  | {project / "notebooks" / a.notebook for a in params.audiences})
+
+
 def current_fingerprint(project: Path, cycle: str, renderer: str, reports: Path) -> dict | None:
     """The fingerprint a run of ``cycle`` would have now, from params and file digests alone
     (never loading data); None when it cannot be known without a full run (a SQL source, a
@@ -125,8 +132,7 @@ def current_fingerprint(project: Path, cycle: str, renderer: str, reports: Path)
     engine = renderer
     if renderer == "auto":
         engine = "quarto" if shutil.which("quarto") else "nbconvert"
-    notebooks = sorted({project / "notebooks" / m.notebook for m in params.missions}
-                       | {project / "notebooks" / a.notebook for a in params.audiences})
+    notebooks = cycle_notebooks(project, params)
     if not all(nb.exists() for nb in notebooks):
         return None
     fp = fingerprint(inputs, params.files, project, engine, notebooks)

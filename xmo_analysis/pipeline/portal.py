@@ -16,15 +16,20 @@ from pathlib import Path
 e = html.escape
 
 
+def _results(folder: Path, name: str) -> dict:
+    """A published results file of a version, or an empty document."""
+    try:
+        return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def scorecard(folder: Path) -> list[dict]:
     """The published scorecard of a version: ``results-manage.json``'s (with the change since
     the last cycle), else mission 1's XLA scores (``results-measures.json``), else none."""
     for name in ("results-manage.json", "results-measures.json"):
-        try:
-            doc = json.loads((Path(folder) / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        rows = [r for r in doc.get("xla", []) if isinstance(r, dict) and r.get("xla") and not r.get("segment")]
+        rows = [r for r in _results(folder, name).get("xla", [])
+                if isinstance(r, dict) and r.get("xla") and not r.get("segment")]
         if rows:
             return rows
     return []
@@ -32,10 +37,7 @@ def scorecard(folder: Path) -> list[dict]:
 
 def trend(folder: Path) -> dict[str, list[dict]]:
     """XLA id -> its published trend rows (cycle, score), oldest first."""
-    try:
-        doc = json.loads((Path(folder) / "results-manage.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    doc = _results(folder, "results-manage.json")
     out: dict[str, list[dict]] = {}
     for r in doc.get("trend", []):
         if isinstance(r, dict) and isinstance(r.get("score"), (int, float)):

@@ -40,7 +40,7 @@ from xmo_analysis.domain.xla import published_groups, published_hidden, xla_scor
 from xmo_analysis.privacy.suppression import EarlierVersionConflict
 from xmo_analysis.sources import snapshot
 from xmo_analysis.sources.loaders import load_cycle
-from xmo_analysis.pipeline.fingerprints import (LOCK_FILE, fingerprint, lock_digest, lock_file, quick_check, remember,
+from xmo_analysis.pipeline.fingerprints import (LOCK_FILE, cycle_notebooks, fingerprint, lock_digest, lock_file, quick_check, remember,
                                                 what_changed)
 from xmo_analysis.core.params import check_cycle_id, load_params
 from xmo_analysis.pipeline.render import choose, render, renderer_version, source_date
@@ -327,8 +327,7 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
     data = load_cycle(project, cycle, params)
     timings["validate"] = time.perf_counter() - t0
     engine = choose(renderer)
-    notebooks = sorted({project / "notebooks" / m.notebook for m in params.missions}
-                       | {project / "notebooks" / a.notebook for a in params.audiences})
+    notebooks = cycle_notebooks(project, params)
     missing = [Problem(file=str(nb), rule="notebook is missing (params' missions or audiences name it)")
                for nb in notebooks if not nb.exists()]
     if missing:

@@ -132,7 +132,7 @@ def verify(project: str | Path, cycle: str, version: int | None = None, *, repor
     import os
 
     from xmo_analysis.core.params import load_params
-    from xmo_analysis.pipeline.fingerprints import fingerprint
+    from xmo_analysis.pipeline.fingerprints import cycle_notebooks, fingerprint
     from xmo_analysis.pipeline.runner import execute_all, plan
     from xmo_analysis.pipeline.schedule import record_verification
     from xmo_analysis.sources.loaders import load_cycle
@@ -154,10 +154,8 @@ def verify(project: str | Path, cycle: str, version: int | None = None, *, repor
     say(f"Loading the inputs of {cycle} v{version}")
     params = load_params(project / "params")
     data = load_cycle(project, cycle, params)
-    notebooks = sorted({project / "notebooks" / m.notebook for m in params.missions}
-                       | {project / "notebooks" / a.notebook for a in params.audiences})
     fp = fingerprint(data.files, params.files, project, manifest.get("fingerprint", {}).get("renderer", "nbconvert"),
-                     notebooks)
+                     cycle_notebooks(project, params))
     check_inputs(manifest, fp, f"{cycle} v{version}")
     from xmo_analysis.pipeline import membership
     data.earlier_versions = membership.load(project, reports, cycle, before=version)  # as it was published

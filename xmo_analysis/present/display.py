@@ -103,12 +103,14 @@ class Table:
     note: str | None = None
     wide: tuple[str, ...] = ()  # free-text columns that get room before the others
 
-    def _cell(self, col: str, value: Any) -> str:
+    def _cell(self, col: str, value: Any, numeric_col: bool = False) -> str:
         text = self.formats.get(col, fmt_number)(value)
         safe = html.escape(text)
         if col in self.status and isinstance(value, str) and value in STATUS_CLASS:
             return f'<td><span class="badge {STATUS_CLASS[value]}">{safe}</span></td>'
-        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        missing = value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+        # a missing value sits where the column's values sit (a dash in a date column stays left)
+        numeric = numeric_col if missing else isinstance(value, (int, float)) and not isinstance(value, bool)
         if col in self.wide:
             return f'<td class="wide">{safe}</td>'
         if numeric:
@@ -123,9 +125,10 @@ class Table:
 
     def _repr_html_(self) -> str:
         cols = list(self.frame.columns)
-        head = "".join((f'<th class="num">' if self._numeric(c) and c not in self.wide else "<th>")
+        numeric = {c: self._numeric(c) for c in cols}
+        head = "".join(('<th class="num">' if numeric[c] and c not in self.wide else "<th>")
                        + f"{html.escape(str(self.labels.get(c, c)))}</th>" for c in cols)
-        body = "".join("<tr>" + "".join(self._cell(c, v) for c, v in zip(cols, row)) + "</tr>"
+        body = "".join("<tr>" + "".join(self._cell(c, v, numeric[c]) for c, v in zip(cols, row)) + "</tr>"
                        for row in self.frame.itertuples(index=False, name=None))
         cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         note = f'<p class="table-note">{html.escape(self.note)}</p>' if self.note else ""

@@ -21,7 +21,7 @@ from pandera.errors import SchemaErrors
 
 from xmo_analysis.core.exceptions import InputError, Problem
 from xmo_analysis.core.params import Params
-from xmo_analysis.core.vocabulary import EXPERIENCE_TYPES
+from xmo_analysis.core.vocabulary import EXPERIENCE_TYPE, EXPERIENCE_TYPES
 
 ROW = "_row"  # the source row number, added by the loaders
 BACKLOG_STATUSES = ["idea", "planned", "in progress", "released", "done", "cancelled"]
@@ -99,7 +99,7 @@ def backlog_schema(params: Params) -> pa.DataFrameSchema:
     num = lambda *checks, nullable=False: pa.Column(float, coerce=True, nullable=nullable, checks=list(checks))  # noqa: E731
     return pa.DataFrameSchema({
         "item_id": _text(unique=True), "title": _text(),
-        "experience_type": _text(checks=pa.Check.isin(list(EXPERIENCE_TYPES),
+        EXPERIENCE_TYPE: _text(checks=pa.Check.isin(list(EXPERIENCE_TYPES),
                                                       error=f"one of {', '.join(EXPERIENCE_TYPES)}")),
         "xla": _text(checks=pa.Check.isin(sorted(params.xlas), error="an XLA id of params/ambitions.yaml")),
         "owner": _text(nullable=True), "status": _text(checks=pa.Check.isin(BACKLOG_STATUSES, error=f"one of {BACKLOG_STATUSES}")),
