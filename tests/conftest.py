@@ -1,12 +1,17 @@
 """Shared fixtures: a small demo project (params + notebooks + demo data at scale 0.1)."""
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
+import socket
 import stat
+import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -138,3 +143,69 @@ def chrome(user_data_dir: Path):
     d = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
     d.set_page_load_timeout(60)
     return d
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """Start a throw-away PostgreSQL server on 127.0.0.1 (Debian's postgresql package)."""
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    initdb = shutil.which("initdb") or (bins[-1] if bins else None)
+    if not initdb:
+        pytest.skip("no PostgreSQL server binaries (Debian package 'postgresql') on this machine")
+    bindir = Path(initdb).parent
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as the package's postgres user
+        if not shutil.which("runuser"):
+            pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    root = Path(tempfile.mkdtemp(prefix="xmo-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if as_user:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    port = _free_port()
+    try:
+        subprocess.run(as_user + [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"],
+                       check=True, capture_output=True, timeout=120)
+        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(root / "log"),
+                                  "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1", "start"],
+                       check=True, capture_output=True, timeout=120)
+    except (subprocess.SubprocessError, OSError) as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(f"could not start PostgreSQL: {exc}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                       capture_output=True, timeout=60)
+        time.sleep(0.2)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """A local Spark (PySpark, two cores) for the engine tests; skips saying why where there is
+    no Java runtime (Debian's openjdk-17-jre-headless) or no PySpark."""
+    if not shutil.which("java"):
+        pytest.skip("no Java runtime on PATH (Debian package openjdk-17-jre-headless): Spark cannot start")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        pytest.skip(f"PySpark is not installed: {exc}")
+    try:
+        session = (SparkSession.builder.master("local[2]").appName("xmo-tests")
+                   .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    except Exception as exc:  # the JVM would not start (memory, sandbox)
+        pytest.skip(f"Spark could not start: {str(exc).splitlines()[0]}")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -2,13 +2,7 @@
 that the test starts (it skips, saying why, only where no server can be started)."""
 from __future__ import annotations
 
-import glob
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -72,50 +66,6 @@ def test_sql_errors_are_clear(project, monkeypatch):
     monkeypatch.setenv("XMO_NO_SUCH_VARIABLE", f"sqlite:///{project / 'empty.sqlite'}")
     with pytest.raises(InputError, match="cannot read from sqlite"):
         load_cycle(project, "2026-Q4")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """Start a throw-away PostgreSQL server on 127.0.0.1 (Debian's postgresql package)."""
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    initdb = shutil.which("initdb") or (bins[-1] if bins else None)
-    if not initdb:
-        pytest.skip("no PostgreSQL server binaries (Debian package 'postgresql') on this machine")
-    bindir = Path(initdb).parent
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root: run the server as the package's postgres user
-        if not shutil.which("runuser"):
-            pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    root = Path(tempfile.mkdtemp(prefix="xmo-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if as_user:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
-    port = _free_port()
-    try:
-        subprocess.run(as_user + [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"],
-                       check=True, capture_output=True, timeout=120)
-        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(root / "log"),
-                                  "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1", "start"],
-                       check=True, capture_output=True, timeout=120)
-    except (subprocess.SubprocessError, OSError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"could not start PostgreSQL: {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-                       capture_output=True, timeout=60)
-        time.sleep(0.2)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_postgresql(sql_project, postgres_url, monkeypatch):

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from xmo_analysis.core.exceptions import ConfigError, Problem
-from xmo_analysis.core.vocabulary import (EXPERIENCE_TYPE, EXPERIENCE_TYPES, ITEM_TYPES, SCORE_LABELS,
+from xmo_analysis.core.vocabulary import (ENGINE_CONTRACTS, ENGINE_NAMES, EXPERIENCE_TYPE, EXPERIENCE_TYPES, ITEM_TYPES, SCORE_LABELS,
                                           SCORE_SCALES as ITEM_SCALES, Policy, policy_of)
 from xmo_analysis.core.schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
 
@@ -478,6 +478,17 @@ def _check_sources(path: Path, settings: Any, metrics: dict, problems: list[Prob
             problems.append(Problem(file=str(path), column=f"sources.{m.source}", value=mid,
                                     rule=f"metric {mid!r} of metrics.yaml reads {m.source}, which has no source "
                                          "(add sources.{0} or remove the metric)".format(m.source)))
+    for contract, src in sorted(sources.items()):
+        engine = src.get("engine") if isinstance(src, dict) else None
+        if engine is None:
+            continue
+        if contract not in ENGINE_CONTRACTS:
+            problems.append(Problem(file=str(path), column=f"sources.{contract}.engine", value=engine,
+                                    rule=f"only {' and '.join(ENGINE_CONTRACTS)} are aggregated in an engine; "
+                                         f"{contract} is read as a table (remove engine:)"))
+        elif engine not in ENGINE_NAMES:
+            problems.append(Problem(file=str(path), column=f"sources.{contract}.engine", value=engine,
+                                    rule=f"one of {', '.join(ENGINE_NAMES)}"))
     if "population" not in sources:
         if settings.get("population_segments"):
             problems.append(Problem(file=str(path), column="population_segments",

@@ -60,6 +60,11 @@ SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
     "limesurvey": EXPORT_OPTIONS,
 }
 
+# Sources aggregated in an engine (xmo_analysis.sources.engines documents each option).
+ENGINE_OPTIONS = {"engine": ANY, "aggregate": ANY, "exact_quantiles": ANY, "url_env": ANY, "table": ANY,
+                  "query": ANY, "schema": ANY, "database": ANY, "master": ANY, "master_env": ANY, "threads": ANY,
+                  "memory_limit": ANY, "shuffle_partitions": ANY, "spark_conf": ANY}
+
 XMO = {
     "organisation": ANY,
     "segments": ANY,
@@ -101,6 +106,8 @@ SUFFIX_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel",
 
 def source_shape(source: Any) -> dict[str, Any]:
     """The shape of one ``sources.<contract>`` block, from its ``format``."""
+    if isinstance(source, dict) and (source.get("engine") or source.get("aggregate")):
+        return {**COMMON_SOURCE_OPTIONS, **ENGINE_OPTIONS}
     fmt = source.get("format") if isinstance(source, dict) else None
     if fmt is None and isinstance(source, dict) and source.get("path"):
         # the format a file's suffix implies, as the loader guesses it (tests/test_layers.py checks

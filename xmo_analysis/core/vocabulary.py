@@ -88,3 +88,7 @@ def in_cycle(stamps, start: dt.date, end: dt.date):
     """Which timestamps fall in the cycle (see :func:`cycle_bounds`); missing ones do not."""
     lo, hi = cycle_bounds(start, end)
     return (stamps >= lo) & (stamps < hi)
+
+# Engines O/T data may be aggregated in (xmo_analysis.sources.engines), and the contracts that can be.
+ENGINE_NAMES = ("duckdb", "postgres", "spark", "url")
+ENGINE_CONTRACTS = ("tickets", "telemetry")

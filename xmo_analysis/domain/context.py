@@ -10,7 +10,7 @@ import pandas as pd
 
 from xmo_analysis.sources.loaders import CycleData
 from xmo_analysis.privacy.suppression import suppress_rows
-from xmo_analysis.sources.metric_sources import RowSource, metric_source
+from xmo_analysis.sources.metric_sources import metric_source
 from xmo_analysis.domain.xla import x_points
 
 def own_column(metric) -> str:
@@ -43,12 +43,15 @@ def respondent_context(data: CycleData, cycle: str | None = None) -> pd.DataFram
     if "respondent_id" in resp:
         tickets = metric_source(data, "tickets", cycle)
         tcols = [m.column for m in linked.values() if m.source == "tickets"]
-        last = tickets.last_per("requester_id", "opened_at", tcols) if isinstance(tickets, RowSource) else None
+        last = tickets.last_per("requester_id", "opened_at", tcols)
         dcols = [m.column for m in linked.values() if m.source == "telemetry"]
         dev = metric_source(data, "telemetry", cycle).per_user(dcols)
+        ids = resp["respondent_id"].astype("string")  # an engine returns ids as text
         for own in (last, dev):
             for col in own.columns if own is not None else ():
-                out[f"own_{col}"] = resp["respondent_id"].map(own[col].astype(float))
+                values = own[col].astype(float)
+                values.index = values.index.astype("string")
+                out[f"own_{col}"] = ids.map(values)
     for col in linked:
         if col not in out:
             out[col] = np.nan
@@ -77,13 +80,12 @@ def segment_context(data: CycleData, by: str | None = None, cycle: str | None = 
     outcome = data.params.analysis.outcome
     resp = data.of_cycle("responses", cycle)
     sources = {name: metric_source(data, name, cycle) for name in ("tickets", "telemetry")}
-    tickets = data.of_cycle("tickets", cycle)
     groups = resp.groupby(by)
     felt = groups[outcome].mean() if outcome else pd.Series(np.nan, index=groups.size().index)
     rows = []
     for seg, n in groups.size().items():
         row = {by: seg, "respondents": int(n), outcome_label(data.params): felt[seg],
-               "tickets": int((tickets[by] == seg).sum()) if by in tickets else np.nan}
+               "tickets": sources["tickets"].count((by, seg)) if by in sources["tickets"].columns else np.nan}
         for m in data.params.metrics.values():
             row[short_label(m)] = sources[m.source].metric(m, (by, seg), whole_if_absent=False)
         rows.append(row)

@@ -350,15 +350,17 @@ def inventory(data: CycleData) -> Table:
         due = pd.Timestamp(c.end) - pd.Timedelta(days=7)
         status = ("not in params" if not data.has(name) else "missing" if len(cur) == 0
                   else "late" if kind != "X" and last < due else "ok")
-        total = (sum(len(t) for t in data.telemetry_summary.values()) if name == "telemetry" and data.telemetry_summary
+        total = (sum(len(t) for t in data.summaries[name].values()) if name in data.summaries
                  else len(getattr(data, name)))
-        rows.append({"type": kind, "source": name, "rows in cycle": len(cur), "rows, all cycles": total,
+        where = data.engines.get(name)
+        rows.append({"type": kind, "source": name, "computed in": f"{where.engine} {where.version}" if where else "pandas",
+                     "rows in cycle": len(cur), "rows, all cycles": total,
                      "first": first.date().isoformat() if first is not None else None,
                      "last": last.date().isoformat() if last is not None else None, "status": status})
-    rows.append({"type": "frame", "source": "population", "rows in cycle": len(data.population),
+    rows.append({"type": "frame", "source": "population", "computed in": "pandas", "rows in cycle": len(data.population),
                  "rows, all cycles": len(data.population), "first": None, "last": None,
                  "status": "ok" if data.has("population") else "not in params"})
-    rows.append({"type": "act", "source": "backlog", "rows in cycle": len(data.backlog),
+    rows.append({"type": "act", "source": "backlog", "computed in": "pandas", "rows in cycle": len(data.backlog),
                  "rows, all cycles": len(data.backlog), "first": None, "last": None,
                  "status": "ok" if data.has("backlog") else "not in params"})
     return Table(pd.DataFrame(rows), caption=f"Data inventory, {c.id} ({c.start} to {c.end})",

@@ -329,7 +329,8 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    return _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    # timestamps in microseconds, as data lakes keep them: Spark cannot read nanosecond Parquet timestamps
+    return _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", coerce_timestamps="us"))
 
 
 

@@ -390,6 +390,8 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
                 "audiences": audiences,
                 "changes": changes, "packages": _versions(), "git": git,
                 "renderer": {"name": engine, "version": renderer_version(engine)},
+                # where O/T aggregates were computed: engine, its version, the query fingerprints
+                "engines": {c: w.record() for c, w in sorted(data.engines.items())},
                 "environment": {"lock_file": LOCK_FILE if lock_file() else None, "lock_sha256": lock_digest(),
                                 "python": platform.python_version()},
                 "timings_s": {k: round(v, 3) for k, v in timings.items()},

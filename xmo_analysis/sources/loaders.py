@@ -27,8 +27,7 @@ from xmo_analysis.privacy import redact_series
 from xmo_analysis.sources.readers import LoadReport, guess_format, reader_for
 from xmo_analysis.sources.readers.mapping import prepare
 from xmo_analysis.sources.readers.tables import sha256_path
-from xmo_analysis.sources.telemetry import check as check_telemetry
-from xmo_analysis.sources.telemetry import summarise as summarise_telemetry
+from xmo_analysis.sources import engines
 from xmo_analysis.sources.validation import ROW, DataError, empty, name_columns, validate
 from xmo_analysis.core.vocabulary import in_cycle
 
@@ -36,10 +35,11 @@ log = logging.getLogger(__name__)
 
 
 def _label(project: Path, name: str, source: dict) -> tuple[str, Path | None]:
-    if source.get("path"):
+    if source.get("path") and "://" not in str(source["path"]):
         path = project / source["path"]
         return str(path), path
-    return f"sources.{name} ({source.get('format', '?')})", None
+    kind = source.get("format") or engines.engine_of(source) or "?"
+    return (f"sources.{name} ({kind}: {source['path']})" if source.get("path") else f"sources.{name} ({kind})"), None
 
 
 def read_source(project: str | Path, name: str, source: dict, params: Params):
@@ -126,9 +126,10 @@ class CycleData:
     population: pd.DataFrame
     backlog: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input read
-    telemetry_summary: dict | None = None  # cycle -> AggregatedTelemetry when `aggregate: true`
+    summaries: dict = field(default_factory=dict)  # contract -> {cycle -> EngineSource} when aggregated in an engine
     reports: dict[str, LoadReport] = field(default_factory=dict)  # contract -> what loading it did
     absent: tuple[str, ...] = ()     # optional contracts params give no source: empty tables
+    engines: dict = field(default_factory=dict)  # contract -> engines.Where: where its aggregates were computed
 
     def has(self, name: str) -> bool:
         """Whether params give ``name`` a source (an absent contract reads as an empty table)."""
@@ -140,8 +141,8 @@ class CycleData:
 
     def of_cycle(self, name: str, cycle: str) -> pd.DataFrame:
         """The rows of ``name`` for ``cycle`` (cached: telemetry holds millions of rows)."""
-        if name == "telemetry" and self.telemetry_summary is not None:
-            return self.telemetry_summary[cycle]
+        if name in self.summaries:
+            return self.summaries[name][cycle]
         cache = self.__dict__.setdefault("_slices", {})
         if (name, cycle) not in cache:
             frame = getattr(self, name)
@@ -179,13 +180,13 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
             continue
         src = declared[name]
         labels[name], path = _label(project, name, src)
-        if name == "telemetry" and src.get("aggregate"):
-            # Large T-data: checked and aggregated inside DuckDB, never loaded row by row.
-            if path is None or not path.exists():
-                problems.append(Problem(file=labels[name], rule="file is missing"))
-                continue
-            problems += check_telemetry(path, params)
-            files[str(path)] = sha256_path(path)
+        if name in engines.STAMP and engines.engine_of(src):
+            # O/T data aggregated where it lives (DuckDB, PostgreSQL, Spark, any ibis backend):
+            # checked there, never loaded row by row (the aggregates follow, once responses are known)
+            found = engines.check(project, name, src, params, labels[name])
+            problems += found
+            if not found and path is not None and "://" not in str(src.get("path")):
+                files[str(path)] = sha256_path(path)
             frames[name] = None
             continue
         frame, report, found, digest = read_source(project, name, src, params)
@@ -204,18 +205,27 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
                       f"in cycles after {cycle}")
     if "comment" in responses:
         responses["comment"] = redact_series(responses["comment"], params.staff_names)
+    summaries, where = {}, {}
+    people = responses[["cycle", "respondent_id"]] if "respondent_id" in responses else None
+    for name in [n for n in engines.STAMP if frames.get(n) is None]:
+        try:
+            summaries[name], where[name], digest = engines.summarise(project, name, declared[name], params, cycles,
+                                                                     params.segments, people, labels[name])
+        except engines.EngineError as exc:
+            raise DataError([exc.problem], title=f"sources.{name} cannot be aggregated for {cycle}") from exc
+        if not any(k == str(project / str(declared[name].get("path"))) for k in files):
+            files[labels[name]] = digest  # a database: what changed is what its aggregates say
+        frames[name] = empty(name, params).assign(cycle=pd.Series([], dtype="object"))
+        if name == "tickets":
+            frames[name]["resolution_hours"] = pd.Series([], dtype="float64")
     tickets = frames["tickets"]
-    tickets["cycle"] = _cycle_of(tickets["opened_at"], params, cycles)
-    tickets = _keep(tickets, tickets["cycle"].notna(), reports.get("tickets"),
-                    f"opened outside the cycles {cycles[0]} to {cycle}")
-    tickets["resolution_hours"] = (tickets["resolved_at"] - tickets["opened_at"]).dt.total_seconds() / 3600
-    telemetry, summary = frames["telemetry"], None
-    if telemetry is None:
-        src = params.settings["sources"]["telemetry"]
-        summary = summarise_telemetry(project / src["path"], params, cycles, params.segments,
-                                      exact=bool(src.get("exact_quantiles", True)))
-        telemetry = pd.DataFrame({ROW: [], "date": [], "device_id": [], "user_id": [], "cycle": []})
-    else:
+    if "tickets" not in summaries:
+        tickets["cycle"] = _cycle_of(tickets["opened_at"], params, cycles)
+        tickets = _keep(tickets, tickets["cycle"].notna(), reports.get("tickets"),
+                        f"opened outside the cycles {cycles[0]} to {cycle}")
+        tickets["resolution_hours"] = (tickets["resolved_at"] - tickets["opened_at"]).dt.total_seconds() / 3600
+    telemetry = frames["telemetry"]
+    if "telemetry" not in summaries:
         telemetry["cycle"] = _cycle_of(telemetry["date"], params, cycles)
         telemetry = _keep(telemetry, telemetry["cycle"].notna(), reports.get("telemetry"),
                           f"dated outside the cycles {cycles[0]} to {cycle}")
@@ -223,8 +233,8 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
         log.info("%s", report)
     return CycleData(params, cycle, responses.drop(columns=ROW), tickets.drop(columns=ROW),
                      telemetry.drop(columns=ROW), frames["population"].drop(columns=ROW),
-                     frames["backlog"].drop(columns=ROW), files, summary, reports,
-                     tuple(n for n in CONTRACTS if n not in declared))
+                     frames["backlog"].drop(columns=ROW), files, summaries, reports,
+                     tuple(n for n in CONTRACTS if n not in declared), where)
 
 
 def _keep(frame: pd.DataFrame, keep: pd.Series, report: LoadReport | None, reason: str) -> pd.DataFrame:

@@ -2,9 +2,9 @@
 
 The analyses ask a cycle's source for a metric overall or for a segment, for per-user values
 (to match respondents) and for the period its data cover; they never ask what kind of source
-it is. :class:`RowSource` wraps the rows pandas holds; the DuckDB-aggregated telemetry
-(:class:`~xmo_analysis.sources.telemetry.AggregatedTelemetry`) implements the same :class:`MetricSource`.
-A new engine is one subclass.
+it is. :class:`RowSource` wraps the rows pandas holds; a source aggregated in an engine
+(:class:`~xmo_analysis.sources.engines.EngineSource`: DuckDB, PostgreSQL, Spark or any ibis
+backend) implements the same :class:`MetricSource`.
 
 The segment rule lives here once: a source that carries the segment column is cut to the
 segment (no rows there: the metric is unknown, NaN); a source without that column gives the
@@ -32,6 +32,15 @@ class MetricSource:
 
     def per_user(self, columns: list[str], key: str = "user_id") -> pd.DataFrame | None:
         """Mean of each column per ``key`` (None when the source has no such key)."""
+        raise NotImplementedError
+
+    def last_per(self, key: str, order: str, columns: list[str]) -> pd.DataFrame | None:
+        """The values on the last row per ``key`` by ``order`` (e.g. each requester's last ticket),
+        ties broken by the largest ``ticket_id``; None when the source has no such key."""
+        return None
+
+    def count(self, segment: tuple[str, str] | None = None) -> int:
+        """Rows overall or for ``(column, level)`` (0 when the source has no such column)."""
         raise NotImplementedError
 
     def metric(self, metric, segment: tuple[str, str] | None = None, *, whole_if_absent: bool = True) -> float:
@@ -78,11 +87,18 @@ class RowSource(MetricSource):
         return self.frame.groupby(key)[cols].mean()
 
     def last_per(self, key: str, order: str, columns: list[str]) -> pd.DataFrame | None:
-        """The last row per ``key`` by ``order`` (e.g. each requester's last ticket)."""
         cols = [c for c in columns if c in self.frame]
         if key not in self.frame or order not in self.frame or not cols:
             return None
-        return self.frame.sort_values(order, kind="stable").groupby(key).tail(1).set_index(key)[cols]
+        ties = ["ticket_id"] if "ticket_id" in self.frame else []
+        frame = self.frame.assign(_tie=self.frame[ties[0]].astype(str)) if ties else self.frame
+        last = frame.sort_values([order, *(["_tie"] if ties else [])], kind="stable").groupby(key).tail(1)
+        return last.set_index(key)[cols]
+
+    def count(self, segment=None) -> int:
+        if segment is None:
+            return len(self.frame)
+        return int((self.frame[segment[0]] == segment[1]).sum()) if segment[0] in self.frame else 0
 
 
 STAMPS = {"tickets": "opened_at", "telemetry": "date", "responses": "submitted_at"}

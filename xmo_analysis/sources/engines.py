@@ -1,0 +1,467 @@
+"""O- and T-data aggregated where they live: one set of ibis expressions, any engine.
+
+Ticket history and device telemetry can be billions of rows in a warehouse or a Spark lake; they
+never come to this machine. Every aggregation the missions need is written here once, as an ibis
+expression, and runs on the engine params name::
+
+    sources:
+      telemetry:
+        engine: duckdb            # the embedded default: a Parquet folder (hive partitions) or a CSV
+        path: data/telemetry
+      tickets:
+        engine: postgres          # the organisation's database
+        url_env: XMO_OPS_URL      # environment variable holding postgresql://user:pw@host/db
+        table: tickets            # or `query: SELECT ...`; `schema:` for a table outside the default
+      telemetry:
+        engine: spark             # Spark through PySpark
+        master: local[2]          # or `master_env: XMO_SPARK_MASTER` (spark://host:7077, yarn, ...)
+        path: s3a://lake/telemetry   # a Parquet folder, or `table: lake.telemetry`
+      tickets:
+        engine: url               # any other ibis backend (BigQuery, Snowflake, Databricks, Trino, ...)
+        url_env: XMO_WAREHOUSE_URL   # e.g. snowflake://user:pw@account/db/schema?warehouse=wh
+        table: TICKETS
+
+What crosses into pandas is aggregates only: per cycle, per cycle x segment level (counts,
+rates, means, exact or approximate quantiles), and per respondent for X-O-T matching. For that
+matching the respondent ids go to the engine (a small table of ids joined there), never the
+rows to Python: a device's mean per metric and a requester's last ticket come back only for
+people who answered the survey.
+
+Definitions (the same as :func:`xmo_analysis.sources.metric_sources.metric_value` on rows):
+mean and rate are the mean of the non-missing values (a boolean as 0/1); median and p90 are the
+linearly interpolated quantiles (R type 7, numpy's default: DuckDB ``quantile_cont``,
+PostgreSQL ``percentile_cont``, Spark ``percentile``). With ``exact_quantiles: false`` quantiles
+are the engine's approximate ones (DuckDB's t-digest, Spark's ``approx_percentile`` with its
+default accuracy 10 000, i.e. a rank error of at most 1/10 000 of the rows); PostgreSQL has no
+approximate quantile and stays exact. A ticket's ``resolution_hours`` is computed in the engine
+as (resolved_at - opened_at) in seconds / 3600. A requester's last ticket is the latest
+``opened_at``, ties broken by the largest ``ticket_id`` (the row source follows the same rule).
+Rows belong to a cycle by :func:`~xmo_analysis.core.vocabulary.cycle_bounds` (``[start, end + 1 day)``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from xmo_analysis.core.exceptions import Problem
+from xmo_analysis.core.params import Params
+from xmo_analysis.core.vocabulary import ENGINE_NAMES as ENGINES, cycle_bounds
+from xmo_analysis.sources.metric_sources import MetricSource
+
+# per contract: the timestamp that places a row in a cycle, the columns every row needs, the
+# respondent key for matching, and what names a row in a problem (no file rows in a database)
+STAMP = {"tickets": "opened_at", "telemetry": "date"}
+REQUIRED = {"tickets": ("ticket_id", "opened_at"), "telemetry": ("date", "device_id")}
+PERSON = {"tickets": "requester_id", "telemetry": "user_id"}
+ROW_KEY = {"tickets": ("ticket_id",), "telemetry": ("device_id", "date")}
+EXAMPLES = 50  # offending rows named per rule; the count says how many there are in all
+# ibis' own deprecation notices about its dependencies are not the analyst's to act on, and must
+# not reach a notebook's output
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"ibis\.")
+warnings.filterwarnings("ignore", message=r".*future\.infer_string.*", module=r"ibis\.")
+
+
+def engine_of(source: dict) -> str | None:
+    """The engine a source is aggregated in, or None when its rows are loaded (``aggregate: true``
+    is the older spelling of ``engine: duckdb``)."""
+    engine = source.get("engine")
+    return str(engine) if engine else ("duckdb" if source.get("aggregate") else None)
+
+
+@dataclass
+class Where:
+    """Where a source's numbers were computed: what the manifest and the inventory say."""
+
+    engine: str
+    version: str
+    location: str                      # a path, a table or "query" (never a URL: it may hold a password)
+    queries: dict[str, str] = field(default_factory=dict)   # query name -> sha256 of its SQL
+
+    def record(self) -> dict:
+        return {"engine": self.engine, "version": self.version, "location": self.location,
+                "queries": dict(sorted(self.queries.items()))}
+
+
+class EngineError(Exception):
+    """A source that cannot be reached or read; carries the problem to report."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.rule)
+        self.problem = problem
+
+
+def _url(source: dict, label: str) -> str:
+    var = source.get("url_env")
+    if not var:
+        raise EngineError(Problem(file=label, column="url_env", rule="name the environment variable that holds "
+                                  "the connection URL (url_env: ...); a URL with a password never goes in params"))
+    url = os.environ.get(str(var))
+    if not url:
+        raise EngineError(Problem(file=label, column="url_env", value=var,
+                                  rule=f"set environment variable {var} to the connection URL"))
+    return url
+
+
+def _spark(source: dict, label: str):
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # the `spark` extra is not installed
+        raise EngineError(Problem(file=label, column="engine", value="spark",
+                                  rule=f"PySpark is not installed (pip install 'xmo-analysis[spark]'): {exc}"))
+    master = os.environ.get(str(source["master_env"])) if source.get("master_env") else source.get("master")
+    builder = (SparkSession.builder.appName("xmo-analysis").master(str(master or "local[2]"))
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", str(source.get("shuffle_partitions", 8))))
+    for key, value in (source.get("spark_conf") or {}).items():
+        builder = builder.config(str(key), str(value))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def open_table(project: Path, contract: str, source: dict, label: str):
+    """``(backend, table, Where)`` for one source, its columns already named as the contract's."""
+    import ibis
+
+    engine = engine_of(source)
+    if engine not in ENGINES:
+        raise EngineError(Problem(file=label, column="engine", value=engine, rule=f"one of {', '.join(ENGINES)}"))
+    path = source.get("path")
+    try:
+        if engine == "duckdb":
+            database = source.get("database")
+            con = ibis.duckdb.connect(str(project / database) if database else ":memory:",
+                                      threads=int(source.get("threads", os.cpu_count() or 2)),
+                                      memory_limit=str(source.get("memory_limit", "2GB")))
+            con.raw_sql("SET enable_progress_bar = false")
+            if path and not source.get("table"):
+                full = project / str(path)
+                if not full.exists():
+                    raise EngineError(Problem(file=label, rule="file is missing"))
+                if full.is_dir() or str(full).endswith((".parquet", ".pq")):
+                    glob = str(full / "**" / "*.parquet") if full.is_dir() else str(full)
+                    # file and row of every record, so that a problem names them as for a loaded file
+                    table = con.read_parquet(glob, hive_partitioning=full.is_dir(), filename=True,
+                                             file_row_number=True)
+                else:
+                    table = con.read_csv(str(full))
+                location = str(path)
+            else:
+                table, location = _named(con, source, label)
+        elif engine == "spark":
+            session = _spark(source, label)
+            con = ibis.pyspark.connect(session)
+            if path and not source.get("table"):
+                table, location = con.read_parquet(str(project / str(path)) if "://" not in str(path) else str(path)), str(path)
+            else:
+                table, location = _named(con, source, label)
+        else:
+            url = _url(source, label)
+            if engine == "postgres" and not url.startswith(("postgres://", "postgresql://")):
+                url = "postgres://" + url.split("://", 1)[-1]  # a SQLAlchemy URL (postgresql+psycopg://) works too
+            con = ibis.connect(url)
+            table, location = _named(con, source, label)
+    except EngineError:
+        raise
+    except Exception as exc:  # the engine's own error, reported as the source's problem
+        why = str(exc).splitlines()[0][:300]
+        if "NANOS" in why:
+            why += (" (Spark reads Parquet timestamps in micro- or milliseconds: write the files with "
+                    "coerce_timestamps='us', as pyarrow and most lakes do)")
+        raise EngineError(Problem(file=label, rule=f"cannot read from {engine}: {why}"))
+    columns = source.get("columns") or {}
+    rename = {dst: src for dst, src in columns.items() if src in table.columns and dst != src}
+    if rename:
+        table = table.rename(rename)
+    if contract == "tickets" and {"opened_at", "resolved_at"} <= set(table.columns):
+        table = table.mutate(resolution_hours=(table.resolved_at.cast("timestamp").epoch_seconds()
+                                               - table.opened_at.cast("timestamp").epoch_seconds()) / 3600.0)
+    return con, table, Where(engine, _version(con, engine), location)
+
+
+def _named(con, source: dict, label: str):
+    if source.get("query"):
+        return con.sql(str(source["query"])), "query"
+    if not source.get("table"):
+        raise EngineError(Problem(file=label, column="table", rule="give `table:` (or `query:`, or `path:`)"))
+    schema = source.get("schema")
+    table = con.table(str(source["table"]), database=schema) if schema else con.table(str(source["table"]))
+    return table, f"{schema}.{source['table']}" if schema else str(source["table"])
+
+
+def _version(con, engine: str) -> str:
+    try:
+        return str(con.version)
+    except Exception:  # some backends cannot say; the manifest says so
+        return "unknown"
+
+
+def _close(con, engine: str) -> None:
+    if engine != "spark":  # the Spark session is kept for the process: starting one costs seconds
+        try:
+            con.disconnect()
+        except Exception:
+            pass
+
+
+# ------------------------------------------------------------------------------------ expressions
+def _in_cycles(table, stamp: str, params: Params, cycles: list[str]):
+    """``table`` restricted to the cycles' period, with ``xmo_cycle`` naming each row's cycle."""
+    import ibis
+
+    bounds = {c: cycle_bounds(params.cycles[c].start, params.cycles[c].end) for c in cycles}
+    ts = table[stamp].cast("timestamp")
+    arms = [((ts >= ibis.timestamp(lo)) & (ts < ibis.timestamp(hi)), c) for c, (lo, hi) in bounds.items()]
+    lo = min(b[0] for b in bounds.values())
+    hi = max(b[1] for b in bounds.values())
+    # "xmo_cycle": the dataset's own partition column may already be called "cycle"
+    return table.filter(ts >= ibis.timestamp(lo), ts < ibis.timestamp(hi)).mutate(xmo_cycle=ibis.cases(*arms))
+
+
+def _aggregation(column, aggregation: str, exact: bool, engine: str):
+    x = column.cast("float64")
+    if aggregation in ("mean", "rate"):
+        return x.mean()
+    q = 0.5 if aggregation == "median" else 0.9
+    if exact or engine == "postgres":
+        return x.quantile(q)
+    return x.approx_quantile(q)
+
+
+def metric_table(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool,
+                 engine: str = "duckdb"):
+    """Every ``contract`` metric of params per cycle (and per ``by`` level), with ``rows``."""
+    t = _in_cycles(table, STAMP[contract], params, cycles)
+    for col in by:
+        t = t.filter(t[col].notnull())
+    aggs = {m.id: _aggregation(t[m.column], m.aggregation, exact, engine)
+            for m in params.metrics.values() if m.source == contract and m.column in t.columns}
+    keys = ["xmo_cycle", *by]
+    return t.group_by(keys).aggregate(rows=t.count(), **aggs).order_by(keys)
+
+
+def per_person(table, params: Params, contract: str, cycles: list[str], ids, columns: list[str]):
+    """Per respondent (``ids``: a table of ``xmo_cycle``, ``person``): telemetry's mean of each
+    column over their device-days, or the values on a requester's last ticket of the cycle."""
+    import ibis
+
+    t = _in_cycles(table, STAMP[contract], params, cycles)
+    key = PERSON[contract]
+    t = t.filter(t[key].notnull()).mutate(person=t[key].cast("string"))
+    if contract == "telemetry":
+        got = t.group_by(["xmo_cycle", "person"]).aggregate(**{c: t[c].cast("float64").mean() for c in columns})
+    else:
+        order = [ibis.desc(t.opened_at), ibis.desc(t.ticket_id.cast("string"))]
+        ranked = t.mutate(xmo_rank=ibis.row_number().over(group_by=[t.xmo_cycle, t.person], order_by=order))
+        got = ranked.filter(ranked.xmo_rank == 0).select("xmo_cycle", "person",
+                                                          **{c: ranked[c].cast("float64") for c in columns})
+    joined = got.join(ids, ["xmo_cycle", "person"], how="inner")
+    return joined.select("xmo_cycle", "person", *columns).order_by(["xmo_cycle", "person"])
+
+
+def _sql(expr, con, rename: dict[str, str]) -> str:
+    """The SQL the engine ran, with ibis' random in-memory table names replaced by fixed ones."""
+    import ibis
+    try:
+        text = str(ibis.to_sql(expr, dialect=con.name))
+    except Exception:  # a backend without a SQL dialect: the expression's own text
+        text = repr(expr)
+    for old, new in rename.items():
+        text = text.replace(old, new)
+    return text
+
+
+def _plain(value):
+    """A numpy scalar as the Python value a problem shows."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -------------------------------------------------------------------------------------- validation
+def check(project: Path, contract: str, source: dict, params: Params, label: str) -> list[Problem]:
+    """The contract's rules, evaluated in the engine: required columns, no negative telemetry
+    value, no ticket resolved before it was opened, unique ticket ids. Each offending row is
+    named by its key (``EXAMPLES`` per rule at most, with how many there are in all)."""
+    try:
+        con, t, where = open_table(project, contract, source, label)
+    except EngineError as exc:
+        return [exc.problem]
+    problems: list[Problem] = []
+    try:
+        metric_cols = sorted({m.column for m in params.metrics.values() if m.source == contract})
+        needed = [*REQUIRED[contract], *(c for c in metric_cols if c not in REQUIRED[contract])]
+        if contract == "tickets" and "resolution_hours" in metric_cols:
+            needed = [c for c in needed if c != "resolution_hours"] + ["resolved_at"]
+        for c in dict.fromkeys(needed):
+            if c not in t.columns:
+                problems.append(Problem(file=label, column=c, rule=f"required column '{c}' is missing"))
+        if problems:
+            return problems
+        at_row = {"filename", "file_row_number"} <= set(t.columns)  # DuckDB over Parquet files
+        key = ["filename", "file_row_number"] if at_row else [k for k in ROW_KEY[contract] if k in t.columns]
+        rules = []
+        if contract == "telemetry":
+            rules += [(c, t[c] < 0, "a metric value must not be negative") for c in metric_cols if c in t.columns]
+        else:
+            rules.append(("resolved_at", t.resolved_at.notnull() & (t.resolved_at < t.opened_at),
+                          "resolved_at must not be before opened_at"))
+        for col, bad, rule in rules:
+            hits = t.filter(bad)
+            n = int(con.execute(hits.count()))
+            if n:
+                shown = con.execute(hits.select(*key, col).order_by(key).limit(EXAMPLES))
+                for rec in shown.to_dict("records"):
+                    file, row = ((rec["filename"], int(rec["file_row_number"]) + 1) if at_row
+                                 else (label, ", ".join(f"{k}={rec[k]}" for k in key)))
+                    problems.append(Problem(file=file, row=row, column=col, value=_plain(rec[col]), rule=rule))
+                if n > EXAMPLES:
+                    problems.append(Problem(file=label, column=col, rule=f"{rule}: {n - EXAMPLES:,} more rows like these"))
+        if contract == "tickets":
+            dup = t.group_by("ticket_id").aggregate(n=t.count())
+            dup = dup.filter(dup.n > 1)
+            for rec in con.execute(dup.order_by("ticket_id").limit(EXAMPLES)).to_dict("records"):
+                problems.append(Problem(file=label, column="ticket_id", value=rec["ticket_id"],
+                                        rule=f"a ticket id must be unique ({rec['n']} rows have it)"))
+    except Exception as exc:
+        problems.append(Problem(file=label, rule=f"cannot be checked in {where.engine}: {str(exc).splitlines()[0][:300]}"))
+    finally:
+        _close(con, where.engine)
+    return problems
+
+
+# ------------------------------------------------------------------------------------ the sources
+class EngineSource(MetricSource):
+    """One cycle of a source aggregated in an engine, standing in for its rows in the analyses.
+
+    ``metric(m, segment)`` gives a metric overall or for ``(column, level)``; ``per_user()`` the
+    respondents' own values (telemetry's means over their device-days); ``last_per()`` the values
+    on each respondent's last ticket; ``count(segment)`` the rows; ``len()`` the cycle's rows."""
+
+    def __init__(self, cycle: str, metrics: pd.DataFrame, people: pd.DataFrame, rows: int, first, last,
+                 columns: list[str], where: Where):
+        self.cycle, self._metrics, self._people = cycle, metrics, people
+        self.rows, self.first, self.last, self.where = rows, first, last, where
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def _hit(self, segment):
+        by, level = segment if segment else ("all", "all")
+        return self._metrics[(self._metrics["by"] == by) & (self._metrics["level"] == str(level))]
+
+    def _value(self, metric, segment) -> float:
+        hit = self._hit(segment)
+        return float(hit[metric.id].iloc[0]) if len(hit) and metric.id in hit and pd.notna(hit[metric.id].iloc[0]) \
+            else float("nan")
+
+    def count(self, segment=None) -> int:
+        if segment is not None and segment[0] not in self.columns:
+            return 0
+        hit = self._hit(segment)
+        return int(hit["rows"].iloc[0]) if len(hit) else 0
+
+    def per_user(self, columns=None, key="user_id") -> pd.DataFrame | None:
+        if self._people is None or key != PERSON.get("telemetry"):
+            return None
+        return self._people if columns is None else self._people[[c for c in columns if c in self._people]]
+
+    def last_per(self, key: str, order: str, columns: list[str]) -> pd.DataFrame | None:
+        if self._people is None or key != PERSON.get("tickets"):
+            return None
+        return self._people[[c for c in columns if c in self._people]]
+
+
+def summarise(project: Path, contract: str, source: dict, params: Params, cycles: list[str],
+              segments: list[str], respondents: pd.DataFrame | None = None,
+              label: str | None = None) -> tuple[dict[str, EngineSource], Where, str]:
+    """Aggregate every cycle of a source overall, by each segment column it has, and per
+    respondent; ``(cycle -> EngineSource, Where, sha256 of the aggregates)``.
+
+    ``respondents`` (columns ``cycle``, ``respondent_id``) are the people to match: they are sent
+    to the engine as a small table; only their values come back.
+    """
+    import ibis
+
+    label = label or f"sources.{contract}"
+    con, t, where = open_table(project, contract, source, label)
+    exact = bool(source.get("exact_quantiles", True))
+    try:
+        segs = [s for s in segments if s in t.columns]
+        exprs = {"all": metric_table(t, params, contract, cycles, [], exact, where.engine)}
+        exprs.update({f"by {s}": metric_table(t, params, contract, cycles, [s], exact, where.engine) for s in segs})
+        span = _in_cycles(t, STAMP[contract], params, cycles)
+        exprs["period"] = span.group_by("xmo_cycle").aggregate(first=span[STAMP[contract]].min(),
+                                                               last=span[STAMP[contract]].max())
+        frames = {name: con.execute(e) for name, e in exprs.items()}
+        people, memtables = None, {}
+        cols = sorted({m.column for m in params.metrics.values() if m.source == contract and m.column in t.columns})
+        if respondents is not None and PERSON[contract] in t.columns and cols:
+            ids = respondents.dropna().drop_duplicates()
+            ids = pd.DataFrame({"xmo_cycle": ids["cycle"].astype(str), "person": ids["respondent_id"].astype(str)})
+            ids = ids.sort_values(["xmo_cycle", "person"], kind="stable").reset_index(drop=True)
+            table = ibis.memtable(ids)
+            expr = per_person(t, params, contract, cycles, table, cols)
+            exprs["per respondent"] = expr
+            people = con.execute(expr)
+            memtables[table.op().name] = "xmo_respondents"  # ibis names it at random: not part of the query
+        where.queries = {name: _digest(_sql(e, con, memtables)) for name, e in exprs.items()}
+    except EngineError:
+        raise
+    except Exception as exc:
+        raise EngineError(Problem(file=label, rule=f"cannot be aggregated in {where.engine}: "
+                                                   f"{str(exc).splitlines()[0][:300]}"))
+    finally:
+        _close(con, where.engine)
+    parts = [frames["all"].assign(by="all", level="all")]
+    for s in segs:
+        parts.append(frames[f"by {s}"].rename(columns={s: "level"}).assign(by=s))
+    metrics = pd.concat(parts, ignore_index=True)
+    metrics["level"] = metrics["level"].astype(str)
+    metrics = metrics.rename(columns={"xmo_cycle": "cycle"})
+    for col in metrics.columns.difference(["cycle", "by", "level", "rows"]):
+        metrics[col] = pd.to_numeric(metrics[col], errors="coerce").astype(float)
+    metrics["rows"] = metrics["rows"].astype("int64")
+    period = frames["period"].set_index("xmo_cycle")
+    columns = [c for c in t.columns if c not in ("xmo_cycle", "filename", "file_row_number")]
+    out = {}
+    for c in cycles:
+        m = metrics[metrics["cycle"] == c].reset_index(drop=True)
+        rows = int(m.loc[m["by"] == "all", "rows"].sum())
+        mine = None
+        if people is not None:
+            p = people[people["xmo_cycle"] == c]
+            mine = p.drop(columns="xmo_cycle").set_index("person").astype(float)
+            mine.index.name = PERSON[contract]
+        first = pd.Timestamp(period.loc[c, "first"]) if c in period.index else None
+        last = pd.Timestamp(period.loc[c, "last"]) if c in period.index else None
+        out[c] = EngineSource(c, m, mine, rows, first, last, columns, where)
+    digest = hashlib.sha256(pd.util.hash_pandas_object(metrics.sort_values(["cycle", "by", "level"], kind="stable")
+                                                       .reset_index(drop=True), index=False).to_numpy().tobytes())
+    if people is not None:
+        digest.update(pd.util.hash_pandas_object(people.reset_index(drop=True), index=False).to_numpy().tobytes())
+    return out, where, digest.hexdigest()
+
+
+def aggregate(project: Path, contract: str, source: dict, params: Params, cycles: list[str],
+              by: list[str] | None = None) -> tuple[pd.DataFrame, Where]:
+    """One metric table (per cycle and ``by`` level, with ``rows``) computed in the source's
+    engine: what :func:`summarise` does per segment column, for benchmarks and checks."""
+    label = f"sources.{contract}"
+    con, t, where = open_table(project, contract, source, label)
+    try:
+        expr = metric_table(t, params, contract, cycles, list(by or []), bool(source.get("exact_quantiles", True)),
+                            where.engine)
+        where.queries = {"metrics": _digest(_sql(expr, con, {}))}
+        return con.execute(expr).rename(columns={"xmo_cycle": "cycle"}), where
+    finally:
+        _close(con, where.engine)
