@@ -224,8 +224,15 @@ def _in_cycles(table, stamp: str, params: Params, cycles: list[str]):
     return table.filter(ts >= ibis.timestamp(lo), ts < ibis.timestamp(hi)).mutate(xmo_cycle=ibis.cases(*arms))
 
 
+def _number(column):
+    """A column as float64; a boolean through an integer (PostgreSQL casts no boolean to double)."""
+    if column.type().is_boolean():
+        return column.cast("int32").cast("float64")
+    return column.cast("float64")
+
+
 def _aggregation(column, aggregation: str, exact: bool, engine: str):
-    x = column.cast("float64")
+    x = _number(column)
     if aggregation in ("mean", "rate"):
         return x.mean()
     q = 0.5 if aggregation == "median" else 0.9
@@ -255,12 +262,12 @@ def per_person(table, params: Params, contract: str, cycles: list[str], ids, col
     key = PERSON[contract]
     t = t.filter(t[key].notnull()).mutate(person=t[key].cast("string"))
     if contract == "telemetry":
-        got = t.group_by(["xmo_cycle", "person"]).aggregate(**{c: t[c].cast("float64").mean() for c in columns})
+        got = t.group_by(["xmo_cycle", "person"]).aggregate(**{c: _number(t[c]).mean() for c in columns})
     else:
         order = [ibis.desc(t.opened_at), ibis.desc(t.ticket_id.cast("string"))]
         ranked = t.mutate(xmo_rank=ibis.row_number().over(group_by=[t.xmo_cycle, t.person], order_by=order))
         got = ranked.filter(ranked.xmo_rank == 0).select("xmo_cycle", "person",
-                                                          **{c: ranked[c].cast("float64") for c in columns})
+                                                          **{c: _number(ranked[c]) for c in columns})
     joined = got.join(ids, ["xmo_cycle", "person"], how="inner")
     return joined.select("xmo_cycle", "person", *columns).order_by(["xmo_cycle", "person"])
 
