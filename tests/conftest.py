@@ -151,18 +151,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """Start a throw-away PostgreSQL server on 127.0.0.1 (Debian's postgresql package)."""
+def postgres_server(skip=pytest.skip):
+    """Start a throw-away PostgreSQL server on 127.0.0.1 (Debian's postgresql package); a generator
+    that yields its URL and stops it when resumed. ``skip(reason)`` is called where none can start
+    (the benchmarks pass one that raises)."""
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     initdb = shutil.which("initdb") or (bins[-1] if bins else None)
     if not initdb:
-        pytest.skip("no PostgreSQL server binaries (Debian package 'postgresql') on this machine")
+        skip("no PostgreSQL server binaries (Debian package 'postgresql') on this machine")
     bindir = Path(initdb).parent
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root: run the server as the package's postgres user
         if not shutil.which("runuser"):
-            pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
+            skip("running as root without runuser: cannot start PostgreSQL as another user")
         as_user = ["runuser", "-u", "postgres", "--"]
     root = Path(tempfile.mkdtemp(prefix="xmo-pg-"))
     data, sock = root / "data", root / "sock"
@@ -179,7 +180,7 @@ def postgres_url():
                        check=True, capture_output=True, timeout=120)
     except (subprocess.SubprocessError, OSError) as exc:
         shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"could not start PostgreSQL: {exc}")
+        skip(f"could not start PostgreSQL: {exc}")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
@@ -187,6 +188,11 @@ def postgres_url():
                        capture_output=True, timeout=60)
         time.sleep(0.2)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    yield from postgres_server()
 
 
 @pytest.fixture(scope="session")
