@@ -24,11 +24,16 @@ REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"  # fixtures/ and reference/ live here; tests sit in folders mirroring the package
 
 
-def make_project(root: Path, scale: float = 0.1, seed: int = 7, audiences: bool = False) -> Path:
+TINY_CELLS = 7  # a tiny notebook: its note, parameters, setup (open_cycle), title and first section
+
+
+def make_project(root: Path, scale: float = 0.1, seed: int = 7, audiences: bool = False, tiny: bool = False) -> Path:
     """A project folder as a user has it: params/, notebooks/, data/demo/ (small), no reports.
 
     Without ``audiences`` the params' audience reports are left out, so that a test cycle runs
-    the three missions only (the audience tests set their own)."""
+    the three missions only (the audience tests set their own). With ``tiny`` every notebook keeps
+    its first ``TINY_CELLS`` cells: the real parameters, snapshot and title, for tests about the
+    runner's mechanics (kills, locks, versions, renderers) rather than the reports' content."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "params", root / "params")
     if not audiences:
@@ -37,6 +42,13 @@ def make_project(root: Path, scale: float = 0.1, seed: int = 7, audiences: bool 
         assert "audiences:" not in text
         xmo.write_text(text, encoding="utf-8")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
+    if tiny:
+        import nbformat
+        for path in (root / "notebooks").glob("*.ipynb"):
+            nb = nbformat.read(path, as_version=4)
+            assert len(nb.cells) > TINY_CELLS and any("parameters" in c.metadata.get("tags", []) for c in nb.cells[:TINY_CELLS])
+            nb.cells = nb.cells[:TINY_CELLS]
+            nbformat.write(nb, path)
     generate(root / "data" / "demo", seed=seed, scale=scale)
     return root
 
@@ -57,6 +69,12 @@ def full_project(tmp_path_factory) -> Path:
 def project(tmp_path) -> Path:
     """A fresh small demo project that a test may change."""
     return make_project(tmp_path / "project")
+
+
+@pytest.fixture
+def tiny_project(tmp_path) -> Path:
+    """A fresh small project whose notebooks are cut to their first cells (see make_project)."""
+    return make_project(tmp_path / "project", tiny=True)
 
 
 @pytest.fixture

@@ -41,7 +41,8 @@ def _kill_when(proc: subprocess.Popen, marker: str, timeout: float = 120) -> str
     raise AssertionError(f"never saw {marker!r}: {''.join(seen)}")
 
 
-def test_killed_runs_leave_no_partial_version_and_next_run_succeeds(project):
+def test_killed_runs_leave_no_partial_version_and_next_run_succeeds(tiny_project):
+    project = tiny_project
     reports = project / "reports"
     # 1. killed while executing notebooks
     _kill_when(_xmo(project), "Executed 1/")  # one notebook done, the others running

@@ -44,12 +44,64 @@ def _snapshot(folder: Path) -> dict[str, str]:
             if p.is_file() and not p.name.endswith(".lock") and p.name not in (".fingerprints.json", "runs.jsonl")}
 
 
+EVIL_DEPT = '<img src=x onerror=alert(1)>'
+
+
+def _plant_hostile_markup(project: Path) -> None:
+    """A comment, a segment name and a backlog title carrying markup (they must show as text)."""
+    import pandas as pd
+    evil_comment = 'Horrible, awful, terrible, useless service <script>alert("c")</script> so bad'
+    evil_title = '<script>alert("t")</script> **bold** [link](javascript:alert(1))'
+    d = project / "data/demo"
+    r = pd.read_csv(d / "responses.csv", dtype=str, keep_default_na=False)
+    r.loc[r["department"] == "Legal", "department"] = EVIL_DEPT
+    q4 = r.index[r["cycle"] == "2026-Q4"][:12]
+    r.loc[q4, "comment"] = evil_comment
+    r.to_csv(d / "responses.csv", index=False)
+    p = pd.read_csv(d / "population.csv")
+    p.loc[p["department"] == "Legal", "department"] = EVIL_DEPT
+    p.to_csv(d / "population.csv", index=False)
+    t = pd.read_parquet(d / "tickets.parquet")
+    t.loc[t["department"] == "Legal", "department"] = EVIL_DEPT
+    t.to_parquet(d / "tickets.parquet", index=False)
+    b = pd.read_csv(d / "backlog.csv")
+    b.loc[b["item_id"] == "BL-25", "title"] = evil_title
+    b.to_csv(d / "backlog.csv", index=False)
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
+    """The one real end-to-end run of this module: the full notebooks, hostile markup in the data."""
     from conftest import make_project
     project = make_project(tmp_path_factory.mktemp("e2e") / "project")
+    _plant_hostile_markup(project)
     first = run_cycle(project, "2026-Q4")
     return project, first
+
+
+@pytest.fixture(scope="module")
+def tiny_published(tmp_path_factory):
+    """A published cycle of tiny notebooks, for the tests about versions rather than content."""
+    from conftest import make_project
+    project = make_project(tmp_path_factory.mktemp("tiny") / "project", tiny=True)
+    return project, run_cycle(project, "2026-Q4")
+
+
+def test_data_shown_in_html_is_escaped(published):
+    """The comment, segment name and backlog title planted by the fixture show as text."""
+    _, result = published
+    seen = {"dept": False, "comment": False, "title": False}
+    for m in MISSIONS:
+        page = (result.path / f"{m}.html").read_text(encoding="utf-8")
+        parser = _Tags()
+        parser.feed(page)
+        assert "script" not in parser.tags and "onerror" not in parser.attrs, m
+        assert "javascript:" not in " ".join(a for a in parser.attrs), m
+        seen["dept"] |= "&lt;img src=x onerror=alert(1)&gt;" in page
+        # quotes may come back unescaped from nbconvert's serialiser: harmless in text content
+        seen["comment"] |= bool(re.search(r"&lt;script&gt;alert\((&quot;|\")c(&quot;|\")\)&lt;/script&gt;", page))
+        seen["title"] |= bool(re.search(r"&lt;script&gt;alert\((&quot;|\")t(&quot;|\")\)&lt;/script&gt; \*\*bold", page))
+    assert all(seen.values()), seen
 
 
 def test_publishes_a_complete_version(published):
@@ -131,8 +183,8 @@ def test_executed_notebooks_hold_no_respondent_rows(published):
         assert not re.search(r"\bE0\d{4}\b", text), m  # respondent ids
 
 
-def test_second_run_is_up_to_date_and_force_publishes(published):
-    project, _ = published
+def test_second_run_is_up_to_date_and_force_publishes(tiny_published):
+    project, _ = tiny_published
     reports = project / "reports"
     before = _snapshot(reports)
     again = run_cycle(project, "2026-Q4")
@@ -147,8 +199,8 @@ def test_second_run_is_up_to_date_and_force_publishes(published):
     assert "2026-Q4/v2" in (reports / "index.html").read_text()
 
 
-def test_changed_input_publishes_new_version(published):
-    project, _ = published
+def test_changed_input_publishes_new_version(tiny_published):
+    project, _ = tiny_published
     before = run_cycle(project, "2026-Q4")
     assert before.status == "up to date"
     path = project / "data/demo/backlog.csv"
@@ -195,7 +247,8 @@ def test_parameter_mismatch_is_an_error(project):
     assert not list((project / "reports").glob("2026-Q4/v*"))
 
 
-def test_failing_cell_keeps_failed_notebook_and_publishes_nothing(project):
+def test_failing_cell_keeps_failed_notebook_and_publishes_nothing(tiny_project):
+    project = tiny_project
     path = project / "notebooks" / "1_measures.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(5, nbformat.v4.new_code_cell('raise RuntimeError("boom in mission 1")'))
@@ -214,7 +267,8 @@ def test_failing_cell_keeps_failed_notebook_and_publishes_nothing(project):
     assert not list((project / "reports").glob(".staging-*"))
 
 
-def test_quarto_renderer_through_the_runner(project, quarto_on_path):
+def test_quarto_renderer_through_the_runner(tiny_project, quarto_on_path):
+    project = tiny_project
     result = run_cycle(project, "2026-Q4", renderer="auto")
     manifest = json.loads((result.path / "manifest.json").read_text())
     assert manifest["renderer"] == {"name": "quarto", "version": "1.6.40"}
@@ -247,47 +301,12 @@ class _Tags(HTMLParser):
         self.attrs += [name for name, _ in attrs]
 
 
-def test_data_shown_in_html_is_escaped(project):
-    """A comment, a segment name and a backlog title carrying markup show as text."""
-    import pandas as pd
-    evil_dept = '<img src=x onerror=alert(1)>'
-    evil_comment = 'Horrible, awful, terrible, useless service <script>alert("c")</script> so bad'
-    evil_title = '<script>alert("t")</script> **bold** [link](javascript:alert(1))'
-    d = project / "data/demo"
-    r = pd.read_csv(d / "responses.csv", dtype=str, keep_default_na=False)
-    r.loc[r["department"] == "Legal", "department"] = evil_dept
-    q4 = r.index[r["cycle"] == "2026-Q4"][:12]
-    r.loc[q4, "comment"] = evil_comment
-    r.to_csv(d / "responses.csv", index=False)
-    p = pd.read_csv(d / "population.csv")
-    p.loc[p["department"] == "Legal", "department"] = evil_dept
-    p.to_csv(d / "population.csv", index=False)
-    t = pd.read_parquet(d / "tickets.parquet")
-    t.loc[t["department"] == "Legal", "department"] = evil_dept
-    t.to_parquet(d / "tickets.parquet", index=False)
-    b = pd.read_csv(d / "backlog.csv")
-    b.loc[b["item_id"] == "BL-25", "title"] = evil_title
-    b.to_csv(d / "backlog.csv", index=False)
-    result = run_cycle(project, "2026-Q4")
-    seen = {"dept": False, "comment": False, "title": False}
-    for m in MISSIONS:
-        page = (result.path / f"{m}.html").read_text(encoding="utf-8")
-        parser = _Tags()
-        parser.feed(page)
-        assert "script" not in parser.tags and "onerror" not in parser.attrs, m
-        assert "javascript:" not in " ".join(a for a in parser.attrs), m
-        seen["dept"] |= "&lt;img src=x onerror=alert(1)&gt;" in page
-        # quotes may come back unescaped from nbconvert's serialiser: harmless in text content
-        seen["comment"] |= bool(re.search(r"&lt;script&gt;alert\((&quot;|\")c(&quot;|\")\)&lt;/script&gt;", page))
-        seen["title"] |= bool(re.search(r"&lt;script&gt;alert\((&quot;|\")t(&quot;|\")\)&lt;/script&gt; \*\*bold", page))
-    assert all(seen.values()), seen
-
-
 @pytest.mark.parametrize("source,timeout,expect", [
     ("import os\nos._exit(1)", 900, "DeadKernelError"),
     ("import time\ntime.sleep(60)", 3, "CellTimeoutError"),
 ])
-def test_dead_kernel_and_cell_timeout_are_reported(project, source, timeout, expect):
+def test_dead_kernel_and_cell_timeout_are_reported(tiny_project, source, timeout, expect):
+    project = tiny_project
     path = project / "notebooks" / "1_measures.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(5, nbformat.v4.new_code_cell(source))
