@@ -208,17 +208,28 @@ def test_event_log_to_tickets_matches_a_hand_count():
                         "sla_met": known("made_sla")[-1] == "TRUE",
                         "reopened": max(int(e["reopen_count"]) for e in evs) > 0,
                         "department": (known("assignment_group") or ["Unknown"])[-1],
-                        "location": (known("location") or ["Unknown"])[-1], "channel": known("contact_type")[-1]}
+                        "location": (known("location") or ["Unknown"])[-1], "channel": known("contact_type")[-1],
+                        "reassignments": float(max(int(e["reassignment_count"]) for e in evs)),
+                        # waste: each event's state lasts until the next event; sum the waiting ones
+                        "waiting_hours": sum((datetime.strptime(b["sys_updated_at"], fmt)
+                                              - datetime.strptime(a["sys_updated_at"], fmt)).total_seconds() / 3600
+                                             for a, b in zip(evs, evs[1:]) if a["incident_state"].startswith("Awaiting"))}
     assert len(frame) == len(want) == 890 and report.events_read == len(events) == 5998
     got = frame.set_index("ticket_id")
     for number, w in want.items():
         for column, value in w.items():
+            if column == "waiting_hours":  # a sum of intervals: the order of addition differs (1e-12)
+                assert got.at[number, column] == pytest.approx(value, rel=1e-12, abs=1e-12), number
+                continue
             assert _same(got.at[number, column], value), (number, column, got.at[number, column], value)
     # the counts, by hand: SLA from each ticket's last event, reopened = a reopen count above 0
     assert int(frame["sla_met"].sum()) == sum(w["sla_met"] for w in want.values())
     assert int(frame["reopened"].sum()) == sum(w["reopened"] for w in want.values()) == 10
     assert int(frame["resolved_at"].isna().sum()) == sum(w["resolved_at"] is None for w in want.values())
     assert int(frame["sla_met"].sum()) == 495 and int(frame["resolved_at"].isna().sum()) == 29
+    waited = sum(w["waiting_hours"] > 0 for w in want.values())
+    assert waited > 50 and (frame["waiting_hours"] > 0).sum() == waited
+    assert frame["reassignments"].sum() == sum(w["reassignments"] for w in want.values()) > 100
 
 
 @pytest.mark.parametrize("path", FILES)

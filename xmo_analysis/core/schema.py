@@ -40,7 +40,8 @@ COMMON_SOURCE_OPTIONS = {"path": ANY, "format": ANY, "columns": ANY, "encoding":
 MAPPING_OPTIONS = {
     "choices": ANY, "missing_values": ANY, "date_format": ANY, "keep_rows": ANY, "drop_rows": ANY,
     "required_answers": ANY, "outside_cycles": ANY, "blank_segment": ANY, "generate_id": ANY, "cycle": ANY,
-    "events": {"ticket": ANY, "order": ANY, "order_format": ANY, "take": ANY, "count_flags": ANY},
+    "events": {"ticket": ANY, "order": ANY, "order_format": ANY, "take": ANY, "count_flags": ANY,
+               "wait": {"state": ANY, "states": ANY, "at": ANY, "at_format": ANY, "column": ANY}},
 }
 _EXPORT_FILTERS = {"only_finished": ANY, "drop_preview": ANY, "drop_test": ANY}
 # Survey-tool exports: the layout (detected when not set), the tool's filters, and `mapping:`,

@@ -13,6 +13,13 @@ ticket; the tickets contract wants one row per ticket. ``sources.tickets.events`
         order: sys_mod_count             # orders a ticket's events: a number or a date (default: file order)
         take: {opened_at: first}         # per column: first, last (the default), min, max
         count_flags: {reopened: reopen_count}   # a new column: True when the largest count is above 0
+        take: {reassignment_count: max}  # (with columns: reassignments: reassignment_count)
+        wait:                            # time a ticket spent waiting (lean service management's waste)
+          state: incident_state          # the column holding the ticket's state after each event
+          states: [Awaiting User Info, Awaiting Vendor, Awaiting Problem, Awaiting Evidence]
+          at: sys_updated_at             # when each event happened
+          at_format: "%d-%m-%Y %H:%M"
+          column: waiting_hours          # the new column (default waiting_hours)
       columns: {ticket_id: number, sla_met: made_sla, channel: contact_type, department: assignment_group}
 
 ``first`` and ``last`` are the first and last *known* values in event order (a missing value
@@ -21,6 +28,11 @@ column as numbers. So with the params above a ticket is opened when its first ev
 resolved when its last known ``resolved_at`` says, has met its SLA when its last event's
 ``made_sla`` says, and was reopened when its ``reopen_count`` ever exceeded 0. The ticket's
 ``_row`` is the file row of its first event.
+
+Waiting time (``wait``): each event's state holds from its ``at`` until the next event's ``at``
+(events in ``order``); a ticket's waiting hours are the sum of those intervals whose state is one
+of ``states``. The last event has no successor, so its state adds nothing (the log ends there).
+A ticket with an unreadable ``at`` on an event next to a waiting interval is an error there.
 """
 from __future__ import annotations
 
@@ -77,6 +89,11 @@ def collapse(events: pd.DataFrame, spec: dict, label: str) -> tuple[pd.DataFrame
             out[column] = getattr(groups[column], how)()
         else:
             out[column] = getattr(pd.to_numeric(frame[column], errors="coerce").groupby(frame[key], sort=False), how)()
+    if spec.get("wait"):
+        hours, found = _waiting(frame, key, spec["wait"], label)
+        problems += found
+        if hours is not None:
+            out[str(spec["wait"].get("column", "waiting_hours"))] = hours
     for new, column in flags.items():
         counts = pd.to_numeric(frame[column], errors="coerce")
         bad = frame[column].notna() & (counts.isna() | (counts < 0) | (counts != counts.round()))
@@ -88,8 +105,36 @@ def collapse(events: pd.DataFrame, spec: dict, label: str) -> tuple[pd.DataFrame
     note = (f"{len(events):,} events of {len(out):,} tickets collapsed (events ordered by "
             f"{order or 'file order'}; {', '.join(f'{c}: {h}' for c, h in take.items()) or 'every column: last'}"
             f"{', other columns: last' if take else ''}"
-            + "".join(f"; {n} = {c} above 0" for n, c in flags.items()) + ")")
+            + "".join(f"; {n} = {c} above 0" for n, c in flags.items())
+            + (f"; {spec['wait'].get('column', 'waiting_hours')} = hours in {', '.join(map(str, spec['wait'].get('states', [])))}"
+               if spec.get("wait") else "") + ")")
     return out, problems, [note]
+
+
+def _waiting(frame: pd.DataFrame, key: str, wait: dict, label: str):
+    """Hours each ticket spent in the waiting states (module docstring); ``(series by ticket, problems)``.
+
+    ``frame`` holds the events already in order within each ticket."""
+    where = "events.wait"
+    state, at, states = wait.get("state"), wait.get("at"), [str(s) for s in (wait.get("states") or [])]
+    problems = [Problem(file=label, column=f"{where}.{k}", rule=f"`wait` needs `{k}`")
+                for k, v in (("state", state), ("at", at), ("states", states)) if not v]
+    problems += [Problem(file=label, column=f"{where}.{k}", value=c, rule=f"the event log has no column '{c}'")
+                 for k, c in (("state", state), ("at", at)) if c and c not in frame]
+    if problems:
+        return None, problems
+    when = pd.to_datetime(frame[at].astype("string").str.strip(), format=wait.get("at_format") or "ISO8601",
+                          errors="coerce")
+    nxt = when.groupby(frame[key], sort=False).shift(-1)
+    waiting = frame[state].astype("string").str.strip().isin(states).fillna(False).to_numpy()
+    span = (nxt - when).dt.total_seconds() / 3600
+    bad = waiting & nxt.notna().to_numpy() & span.isna().to_numpy() | (waiting & (span < 0).fillna(False).to_numpy())
+    problems += [Problem(file=label, row=int(r), column=at, value=v,
+                         rule="a waiting interval needs readable, ordered event times "
+                              f"({wait.get('at_format') or 'ISO 8601'}; set `events.wait.at_format`)")
+                 for r, v in zip(frame.loc[bad, ROW], frame.loc[bad, at])]
+    hours = span.where(waiting & ~bad, 0.0).fillna(0.0)
+    return hours.groupby(frame[key], sort=False).sum(), problems
 
 
 def _order_values(frame: pd.DataFrame, order: str, fmt: str | None, label: str):

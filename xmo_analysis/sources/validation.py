@@ -73,6 +73,12 @@ def tickets_schema(params: Params) -> pa.DataFrameSchema:
         # pandas' nullable boolean: a blank stays missing instead of becoming True or False
         "sla_met": pa.Column("boolean", nullable=True, coerce=True),
         "reopened": pa.Column("boolean", nullable=True, coerce=True),
+        # waste (lean service management): optional, counted or timed by the ticketing tool or
+        # from its event log (sources.eventlog: take max of a reassignment count, wait)
+        "reassignments": pa.Column(float, nullable=True, coerce=True, required=False,
+                                   checks=pa.Check.ge(0, error="a count of reassignments must not be negative")),
+        "waiting_hours": pa.Column(float, nullable=True, coerce=True, required=False,
+                                   checks=pa.Check.ge(0, error="hours waiting must not be negative")),
     }, checks=[pa.Check(lambda d: d["resolved_at"].isna() | d["opened_at"].isna() | (d["resolved_at"] >= d["opened_at"]),
                         error="resolved_at must not be before opened_at")],
         name="tickets")
