@@ -83,7 +83,7 @@ class Where:
     queries: dict[str, str] = field(default_factory=dict)   # query name -> sha256 of its SQL
 
     def record(self) -> dict:
-        return {"engine": self.engine, "version": self.version, "location": self.location,
+        return {"engine": self.engine, "version": self.version, "where": self.location,
                 "queries": dict(sorted(self.queries.items()))}
 
 
@@ -376,6 +376,9 @@ class EngineSource(MetricSource):
             return 0
         hit = self._hit(segment)
         return int(hit["rows"].iloc[0]) if len(hit) else 0
+
+    def levels(self, column):
+        return sorted(self._metrics.loc[self._metrics["by"] == column, "level"].astype(str).unique())
 
     def per_user(self, columns=None, key="user_id") -> pd.DataFrame | None:
         if self._people is None or key != PERSON.get("telemetry"):

@@ -43,6 +43,10 @@ class MetricSource:
         """Rows overall or for ``(column, level)`` (0 when the source has no such column)."""
         raise NotImplementedError
 
+    def levels(self, column: str) -> list[str]:
+        """The levels of a segment column that have rows, sorted (none without the column)."""
+        raise NotImplementedError
+
     def metric(self, metric, segment: tuple[str, str] | None = None, *, whole_if_absent: bool = True) -> float:
         """The metric overall (``segment`` None) or for ``(column, level)`` (see the module rule)."""
         if segment is not None and segment[0] not in self.columns:
@@ -94,6 +98,9 @@ class RowSource(MetricSource):
         frame = self.frame.assign(_tie=self.frame[ties[0]].astype(str)) if ties else self.frame
         last = frame.sort_values([order, *(["_tie"] if ties else [])], kind="stable").groupby(key).tail(1)
         return last.set_index(key)[cols]
+
+    def levels(self, column):
+        return sorted(map(str, self.frame[column].dropna().unique())) if column in self.frame else []
 
     def count(self, segment=None) -> int:
         if segment is None:
