@@ -44,10 +44,25 @@ class Weights:
         return len(self.values_)
 
     def residualise(self, u: np.ndarray) -> np.ndarray:
-        """``u - X B`` with B the least-squares fit of u on X weighted by the starting weights."""
+        """``u - X B`` with B the least-squares fit of u on X weighted by the starting weights.
+
+        The fitted values are the projection of ``u·√w0`` on the column space of ``X·√w0``, divided
+        by ``√w0``: the orthonormal basis of that space (from the SVD, with numpy ``lstsq``'s rank
+        cut-off) is computed once per set of weights, so each estimate costs two matrix-vector
+        products instead of a least-squares solve. The residual is unique even though the
+        margins' indicator columns are collinear with the intercept."""
         sw = np.sqrt(self.start)
-        coef, *_ = np.linalg.lstsq(self.X * sw[:, None], u * sw, rcond=None)
-        return u - self.X @ coef
+        if not (sw > 0).all():  # a zero starting weight: the plain weighted least squares
+            coef, *_ = np.linalg.lstsq(self.X * sw[:, None], u * sw, rcond=None)
+            return u - self.X @ coef
+        basis = self.__dict__.get("_basis")
+        if basis is None:
+            a = self.X * sw[:, None]
+            left, sv, _ = np.linalg.svd(a, full_matrices=False)
+            keep = sv > sv.max() * max(a.shape) * np.finfo(float).eps if sv.size else sv.astype(bool)
+            basis = self.__dict__["_basis"] = left[:, keep]
+        v = u * sw
+        return u - (basis @ (basis.T @ v)) / sw
 
     def summary(self) -> dict:
         """Design effect (Kish), effective n, min/max weight, total, sweeps."""
