@@ -94,7 +94,11 @@ AMBITIONS = {"xlas": ListOf({"id": ANY, "name": ANY, EXPERIENCE_TYPE: ANY, "targ
 
 CYCLE = {"cycle": ANY, "start": ANY, "end": ANY, "previous": ANY, "title": ANY}
 
-TEXT = {"lexicon": ANY, "themes": ANY, "sentiment": {"positive": ANY, "negative": ANY}}
+TEXT = {"lexicon": ANY, "themes": ANY, "sentiment": {"positive": ANY, "negative": ANY},
+        # xmo_analysis.domain.language and xmo_analysis.domain.topics document each key
+        "language": {"scored": ANY, "min_confidence": ANY, "candidates": ANY},
+        "discovery": {"topics": ANY, "min_comments": ANY, "top_terms": ANY, "min_weight": ANY, "min_df": ANY,
+                      "covered": ANY, "examples": ANY}}
 
 FILES = {"xmo.yaml": XMO, "instrument.yaml": INSTRUMENT, "metrics.yaml": METRICS,
          "ambitions.yaml": AMBITIONS, "text.yaml": TEXT}

@@ -15,6 +15,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from xmo_analysis.core.memo import memo
 from xmo_analysis.core.params import Params
+from xmo_analysis.domain import language
 from xmo_analysis.privacy.suppression import visible_groups
 
 STOPWORDS = frozenset("""a about after again all also am an and any are as at be been before being but by can could
@@ -41,14 +42,22 @@ def sentiment(comments: pd.Series, params: Params) -> pd.DataFrame:
     """VADER compound score in [-1, 1] and its label per comment (missing comments stay missing).
 
     Labels follow VADER's convention: positive when compound >= 0.05, negative when <= -0.05
-    (thresholds from params ``text.yaml: sentiment``), neutral otherwise.
+    (thresholds from params ``text.yaml: sentiment``), neutral otherwise. Only comments in a
+    language the lexicon supports are scored (:mod:`xmo_analysis.domain.language`: detected with
+    py3langid; very short ones only when the lexicon knows one of their words): the others get
+    a missing score (NaN, never 0) and no label. ``language`` holds each comment's language.
     """
     pos, neg = params.policy.sentiment_positive, params.policy.sentiment_negative
     a = analyser(params)
-    compound = comments.map(lambda t: a.polarity_scores(t)["compound"] if isinstance(t, str) and t.strip() else np.nan)
+    lang = language.settings(params)
+    detected = language.detect(comments, lang["min_confidence"], lang["candidates"])["language"]
+    ok = language.scorable(comments, detected, a.lexicon, lang["scored"])
+    compound = pd.Series(np.nan, index=comments.index, dtype=float)
+    compound[ok] = [a.polarity_scores(t)["compound"] if t.strip() else np.nan for t in comments[ok]]
     label = np.where(compound.isna(), None, np.where(compound >= pos, "positive",
                                                       np.where(compound <= neg, "negative", "neutral")))
-    return pd.DataFrame({"compound": compound.astype(float), "sentiment": label}, index=comments.index)
+    return pd.DataFrame({"compound": compound.astype(float), "sentiment": label, "language": detected},
+                        index=comments.index)
 
 
 def themes(comments: pd.Series, params: Params) -> pd.DataFrame:
@@ -125,7 +134,8 @@ def comments_frame(data, cycle: str | None = None) -> pd.DataFrame:
     """The cycle's comments with sentiment and themes, once per loaded cycle (VADER is slow).
 
     Columns: ``response_id``, every segment column, ``comment`` (the instrument's free-text
-    item, already redacted), ``compound``, ``sentiment`` and one boolean column per theme.
+    item, already redacted), ``compound``, ``sentiment`` (missing for a comment in a language
+    the lexicon does not support), ``language`` and one boolean column per theme.
     Empty when the survey has no free-text item.
     """
     cycle = cycle or data.cycle
@@ -147,7 +157,8 @@ def theme_table(comments: pd.DataFrame, params: Params) -> pd.DataFrame:
     for name in (params.text.get("themes") or {}):
         f = comments[comments[name]] if name in comments else comments.iloc[0:0]
         rows.append({"theme": name, "comments": len(f), "share of comments": len(f) / max(len(comments), 1),
-                     "negative": (f["sentiment"] == "negative").mean() if len(f) else np.nan,
+                     # over the scored comments: an unscored one is not "not negative"
+                     "negative": (f["sentiment"].dropna() == "negative").mean() if f["sentiment"].notna().any() else np.nan,
                      "mean sentiment": f["compound"].mean() if len(f) else np.nan})
     out = pd.DataFrame(rows, columns=["theme", "comments", "share of comments", "negative", "mean sentiment"])
     return out.sort_values("negative", ascending=False, kind="stable")

@@ -18,6 +18,8 @@ from xmo_analysis.stats.drivers import drivers
 from xmo_analysis.sources.loaders import CycleData
 from xmo_analysis.privacy.suppression import hidden_groups
 from xmo_analysis.domain.text import comments_frame, distinctive_terms, examples, theme_table
+from xmo_analysis.domain.language import settings as language_settings, unscored_sentence
+from xmo_analysis.domain.topics import NEW, discover
 from xmo_analysis.core.vocabulary import AT_RISK, MET, MISSED
 from xmo_analysis.domain.xla import cycle_design, cycle_points, scored_counts, xla_scores
 from xmo_analysis.missions.common import missing_note
@@ -276,9 +278,11 @@ def comments_section(data: CycleData, n: int = 4) -> Section:
         return Section([Text(["No comments this cycle (or the survey has no free-text item)."])])
     counts = c["sentiment"].value_counts()
     k = len(c)
+    scored = max(int(c["compound"].notna().sum()), 1)  # shares of the scored comments (other languages are not)
     lead = Text([f"{k:,} respondents left a comment ({fmt_pct(k / max(total, 1))}): "
-                 f"{fmt_pct(counts.get('positive', 0) / k)} positive, {fmt_pct(counts.get('negative', 0) / k)} negative, "
-                 f"{fmt_pct(counts.get('neutral', 0) / k)} neutral (VADER with the lexicon of params/text.yaml)."])
+                 f"{fmt_pct(counts.get('positive', 0) / scored)} positive, {fmt_pct(counts.get('negative', 0) / scored)} negative, "
+                 f"{fmt_pct(counts.get('neutral', 0) / scored)} neutral (VADER with the lexicon of params/text.yaml)."]
+                + [x for x in [unscored_sentence(c, language_settings(data.params)["scored"])] if x])
     themes = theme_table(c, data.params)
     parts = [lead]
     if len(themes):
@@ -319,3 +323,45 @@ def save_results(data: CycleData, output_dir) -> Text:
     path = results.save(output_dir, "findings", data.cycle, payload,
                         {"drivers": drv.reset_index(), "conclusions": conc}, data.params.min_group_size)
     return Text([f"Key results saved to {path.name}." if path else "No output folder: results not saved."], css="muted")
+
+
+# ---------------------------------------------------------------- topics beyond the rules
+def topics_section(data: CycleData) -> Section:
+    """Topics found in the cycle's comments (NMF on TF-IDF, :mod:`xmo_analysis.domain.topics`)
+    beside the rule themes: size, sentiment, trend over cycles, the closest rule or "new" with
+    the words to promote it, and redacted examples from groups at the comment threshold."""
+    tp = discover(data)
+    if tp.table.empty:
+        return Section([Text([tp.note or "No comments this cycle: no topics."])], heading="Topics beyond the rules")
+    t = tp.table
+    lines = [f"{len(t)} topics found in the {tp.n_comments:,} scored comments of {data.cycle} (NMF on TF-IDF, "
+             f"settings in params/text.yaml: discovery); a comment counts towards its dominant topic when that "
+             f"topic holds at least {fmt_pct(tp.settings.min_weight)} of its weight."]
+    new = t[t["rule theme"] == NEW]
+    for row in new.to_dict("records"):
+        words = row["words no rule uses"] or row["top terms"]
+        lines.append(f"{row['topic']} ({row['top terms']}) is new: the theme rules match "
+                     f"{fmt_pct(row['matched by rules'])} of its {row['comments']:,} comments "
+                     f"(share by cycle {row['trend']}); to follow it, add a theme to params/text.yaml with keywords "
+                     f"such as {words}.")
+    if new.empty:
+        lines.append(f"Every topic is mostly matched by a theme rule (at least {fmt_pct(tp.settings.covered)} of its comments).")
+    if tp.unscored:
+        lines.append(f"{tp.unscored:,} comments in languages other than the lexicon's are not in the topic model.")
+    if tp.note:
+        lines.append(tp.note)
+    cycles = [c for c in tp.cycles if c in set(tp.trend["cycle"])]
+    parts = [Text(lines),
+             Table(t, caption=f"Topics in the comments, {data.cycle}", status=(), wide=("top terms",),
+                   formats={"comments": lambda v: fmt_number(v, 0), "share of comments": fmt_pct, "negative": fmt_pct,
+                            "mean sentiment": fmt2, "matched by rules": fmt_pct},
+                   labels={"trend": "share by cycle", "rule theme": "closest rule"},
+                   note=f"Share by cycle: {' → '.join(cycles)}, the topic's share of each cycle's scored comments "
+                        "(earlier cycles weighted on this cycle's topics). Closest rule: the theme matching most of "
+                        f"the topic's comments; new when the rules match fewer than {fmt_pct(tp.settings.covered)}.")]
+    if len(tp.examples):
+        parts.append(Table(tp.examples[["topic", "comment"]], caption="Example comments per topic (redacted)",
+                           status=(), wide=("comment",),
+                           note=f"Only from topics of at least {data.params.min_comment_group} comments, and only "
+                                f"comments whose every segment group has at least {data.params.min_comment_group}."))
+    return Section(parts, heading="Topics beyond the rules")

@@ -30,6 +30,19 @@ Planted effects, for tests and analyses to find:
 4. **A slow upward trend** in happiness (+0.08 SD per cycle) and a 4 % per cycle improvement
    in resolution times.
 
+Planted in the comments (drawn from a generator spawned from the main one, so that no other
+value changed):
+
+- **A new topic: office Wi-Fi.** A complaint or mixed comment becomes its opening sentence plus
+  one of five sentences about the Wi-Fi in the meeting rooms (``_WIFI``), with probability 3 %,
+  10 %, 17 % and 24 % in cycles 1 to 4: a topic that grows each cycle (about 2 % of the English
+  comments in Q1, 17 % in Q4 at full size), mostly negative (its openings are complaints; "drops"
+  is in the lexicon), and matched by no theme rule of ``params/text.yaml`` (none of its words is a
+  keyword), so theme discovery should find it as new.
+- **Comments in other languages.** 10 % of comments (after the above) are replaced by one in
+  Dutch, Spanish or French (equally likely) of the same tone (``_FOREIGN``): the English lexicon
+  must leave them unscored, and the reports count them per language.
+
 Everything is drawn from one seeded ``numpy.random.Generator``: the same seed and scale give
 byte-identical files.
 """
@@ -248,6 +261,31 @@ _PII = ["You can reach me at {name}@northwind.example if you need details.",
         "My mobile is 07700 900{num3:03d}, happy to talk.",
         "Contact {name}@northwind.example or +351 21 123 {num:04d}."]
 _NAMES = ["j.smith", "maria.costa", "wei.tan", "a.patel", "tom.baker", "ines.silva", "l.chen", "r.jones"]
+# Planted effect: a topic no rule of params/text.yaml covers (office Wi-Fi), growing each cycle.
+_WIFI = ["The Wi-Fi in the meeting rooms keeps disconnecting.",
+         "The Wi-Fi on the third floor is too weak to join a video call.",
+         "The wireless network drops every time I move between meeting rooms.",
+         "Guest Wi-Fi for visitors never works in the meeting rooms.",
+         "I lose the Wi-Fi signal whenever I walk to the meeting rooms."]
+_WIFI_SHARE = (0.03, 0.10, 0.17, 0.24)  # of complaints and mixed comments, per cycle
+_FOREIGN_SHARE = 0.10  # of comments, written in Dutch, Spanish or French
+_FOREIGN = {
+    "nl": {"neg": ["Mijn laptop start elke ochtend heel traag op. Dit moet echt beter.",
+                   "Ik heb drie keer hetzelfde probleem moeten uitleggen aan de servicedesk.",
+                   "Niemand heeft ons gewaarschuwd voor de storing van vorige week."],
+           "pos": ["Heel tevreden over de snelle hulp van de servicedesk.",
+                   "De nieuwe laptop werkt prima en is lekker snel."]},
+    "es": {"neg": ["El portátil tarda muchísimo en arrancar todas las mañanas.",
+                   "Tuve que explicar el mismo problema tres veces y nadie me ayudó.",
+                   "Nadie nos avisó del corte de la semana pasada."],
+           "pos": ["Muy contento con la ayuda rápida del equipo de soporte.",
+                   "El nuevo portal de autoservicio me resolvió la duda en dos minutos."]},
+    "fr": {"neg": ["Mon ordinateur portable met des heures à démarrer chaque matin.",
+                   "J'ai dû expliquer trois fois le même problème au support.",
+                   "Personne ne nous a prévenus de la panne de la semaine dernière."],
+           "pos": ["Très satisfait de l'aide rapide de l'équipe informatique.",
+                   "Le nouveau portail m'a permis de réinitialiser mon mot de passe tout seul."]},
+}
 
 
 def _comments(rng, frame: pd.DataFrame, latent: dict[str, np.ndarray]) -> list[str | None]:
@@ -256,6 +294,8 @@ def _comments(rng, frame: pd.DataFrame, latent: dict[str, np.ndarray]) -> list[s
     worst = np.argmin(np.column_stack([latent[c] for c in constructs]), axis=1)
     best = np.argmax(np.column_stack([latent[c] for c in constructs]), axis=1)
     out: list[str | None] = []
+    # the planted topic and languages draw from their own generator: every other value is as before
+    extra, k = rng.spawn(1)[0], list(CYCLES).index(frame["cycle"].iloc[0]) if len(frame) else 0
     for i in range(len(frame)):
         if rng.random() >= 0.45:
             out.append(None)
@@ -271,6 +311,11 @@ def _comments(rng, frame: pd.DataFrame, latent: dict[str, np.ndarray]) -> list[s
         if rng.random() < 0.06:
             parts.append(_PII[rng.integers(len(_PII))].format(name=_NAMES[rng.integers(len(_NAMES))],
                                                               num=int(rng.integers(10000)), num3=int(rng.integers(1000))))
+        if tone != "pos" and extra.random() < _WIFI_SHARE[min(k, len(_WIFI_SHARE) - 1)]:
+            parts = [parts[0], _WIFI[extra.integers(len(_WIFI))]]
+        if extra.random() < _FOREIGN_SHARE:
+            pool = _FOREIGN[sorted(_FOREIGN)[extra.integers(len(_FOREIGN))]]["pos" if tone == "pos" else "neg"]
+            parts = [pool[extra.integers(len(pool))]]
         out.append(" ".join(parts))
     return out
 
