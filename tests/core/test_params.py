@@ -105,7 +105,7 @@ def _drop_source(params_dir, name: str) -> None:
 
 
 def test_only_the_survey_needs_a_source(params_dir):
-    for name in ("population", "backlog"):
+    for name in ("population", "backlog", "outcomes"):
         _drop_source(params_dir, name)
     _edit(params_dir / "xmo.yaml", "population_segments: [department, location]", "population_segments: []")
     _edit(params_dir / "xmo.yaml", "  method: rake", "  method: none")

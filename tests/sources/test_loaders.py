@@ -30,7 +30,7 @@ def test_demo_loads_and_is_valid(demo_project):
     assert len(data.current("responses")) > 200
     assert data.tickets["resolution_hours"].gt(0).all()
     assert set(data.telemetry["cycle"]) <= set(data.params.cycles)
-    assert len(data.files) == 5 and all(len(h) == 64 for h in data.files.values())
+    assert len(data.files) == 6 and all(len(h) == 64 for h in data.files.values())
 
 
 def test_earlier_cycle_excludes_later_data(demo_project):
@@ -275,7 +275,7 @@ def test_encodings_detected_or_a_wrong_one_named(project):
 
 def test_cycle_data_carries_a_load_report_per_source(demo_project):
     data = load_cycle(demo_project, "2026-Q4")
-    assert set(data.reports) == {"responses", "tickets", "telemetry", "population", "backlog"}
+    assert set(data.reports) == {"responses", "tickets", "telemetry", "population", "backlog", "outcomes"}
     r = data.reports["tickets"]
     assert r.rows_read == r.rows_kept + sum(r.removed.values())
     assert "rows read" in str(data.reports["responses"])

@@ -15,19 +15,21 @@ from typing import Any
 import yaml
 
 from xmo_analysis.core.exceptions import ConfigError, Problem
-from xmo_analysis.core.vocabulary import (ENGINE_CONTRACTS, ENGINE_NAMES, EXPERIENCE_TYPE, EXPERIENCE_TYPES, ITEM_TYPES, SCORE_LABELS,
-                                          SCORE_SCALES as ITEM_SCALES, Policy, policy_of)
+from xmo_analysis.core.vocabulary import (ENGINE_CONTRACTS, ENGINE_NAMES, EXPERIENCE_TYPE, EXPERIENCE_TYPES, INDICATOR_KINDS,
+                                          ITEM_TYPES, SCORE_LABELS, SCORE_SCALES as ITEM_SCALES, Policy, policy_of)
 from xmo_analysis.core.schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
 
 from xmo_analysis.core.registry import (CYCLE_ID, DEFAULT_MISSIONS, Analysis, Audience, Mission, _analysis,  # noqa: F401
                                         _check_analysis, _check_audiences, _check_missions, _check_policy,
                                         _check_segment_values)
 AGGREGATIONS = {"mean", "median", "p90", "rate"}
-CONTRACTS = ("responses", "tickets", "telemetry", "population", "backlog")
+CONTRACTS = ("responses", "tickets", "telemetry", "population", "backlog", "outcomes")
 # Only the survey is required: a customer survey may have no population frame, a young XMO no
 # backlog, a cycle no ticket or telemetry export. An absent contract is an empty table, and the
 # reports say what could not be computed without it.
-OPTIONAL_CONTRACTS = ("tickets", "telemetry", "population", "backlog")
+OPTIONAL_CONTRACTS = ("tickets", "telemetry", "population", "backlog", "outcomes")
+# Roles an outcome of metrics.yaml may play (``role:``): the price of an hour of people's time.
+OUTCOME_ROLES = ("hourly_cost",)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,12 @@ class Item:
     scale: tuple[int, int] | None = None
     construct: str | None = None
     reverse: bool = False
+    hours: tuple[tuple[int, float], ...] = ()  # type "hours": answer code -> hours (instrument.yaml)
+
+    @property
+    def hour_map(self) -> dict[int, float]:
+        """Answer code -> hours of an ``hours`` item (empty for every other type)."""
+        return dict(self.hours)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,25 @@ class Metric:
     target: float
     unit: str = ""
     label: str = ""
+    kind: str = "operational"  # leading, lagging, operational or financial (metrics.yaml `kind`)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A business outcome of the optional ``outcomes`` contract (``outcomes:`` in metrics.yaml):
+    one column of the outcomes file, given per segment and cycle (attrition, revenue, hourly cost...)."""
+
+    id: str
+    column: str
+    label: str
+    unit: str
+    direction: str
+    kind: str = "lagging"
+    role: str | None = None  # "hourly_cost": prices an hour of lost time
 
     @property
     def higher_is_better(self) -> bool:
@@ -61,6 +88,9 @@ class Indicator:
     kind: str  # x, o or t
     ref: str
     weight: float
+    # leading, lagging, operational or financial: an X indicator's `indicator_kind` in
+    # ambitions.yaml (default leading), an O/T indicator's its metric's `kind`
+    indicator_kind: str = "leading"
 
 
 @dataclass(frozen=True)
@@ -94,6 +124,17 @@ class Params:
     files: dict[str, str] = field(default_factory=dict)
     text: dict[str, Any] = field(default_factory=dict)  # text.yaml: lexicon, themes, thresholds
     instrument_labels: dict[str, str] = field(default_factory=dict)  # construct -> label
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # metrics.yaml `outcomes:`
+
+    @property
+    def hours_items(self) -> list[Item]:
+        """Bucketed time questions (type ``hours``): answer codes mapped to hours in params."""
+        return [i for i in self.items.values() if i.type == "hours"]
+
+    @property
+    def hourly_cost(self) -> Outcome | None:
+        """The outcome whose ``role`` is ``hourly_cost`` (the price of an hour), or None."""
+        return next((o for o in self.outcomes.values() if o.role == "hourly_cost"), None)
 
     @property
     def segments(self) -> list[str]:
@@ -177,7 +218,7 @@ class Params:
 
     @property
     def scored_items(self) -> list[Item]:
-        return [i for i in self.items.values() if i.type != "text"]
+        return [i for i in self.items.values() if i.type not in ("text", "hours")]
 
     @property
     def text_items(self) -> list[Item]:
@@ -364,9 +405,10 @@ def load_params(root: str | Path) -> Params:
     for c in sorted(set(labels) - constructs):
         problems.append(Problem(file=str(root / "instrument.yaml"), column=f"constructs.{c}",
                                 rule="labels a construct that no item feeds"))
+    outcomes = _outcomes(root / "metrics.yaml", docs.get(root / "metrics.yaml"), problems)
     if problems:
         raise ConfigError(problems, title=f"{len(problems)} problem(s) in params ({root})")
-    return Params(root, settings, items, metrics, xlas, cycles, files, text, labels)
+    return Params(root, settings, items, metrics, xlas, cycles, files, text, labels, outcomes)
 
 
 def _items(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Item]:
@@ -387,8 +429,28 @@ def _items(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Item]:
                                         rule="a likert item needs scale [min, max] with integers min < max"))
                 continue
             scale = tuple(scale)
+        elif typ == "hours":
+            hours = raw.get("hours")
+            codes = sorted(hours) if isinstance(hours, dict) else []
+            if not (codes and all(isinstance(k, int) and not isinstance(k, bool) for k in codes)
+                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in hours.values())):
+                problems.append(Problem(file=str(path), row=n, column="hours", value=hours,
+                                        rule="an hours item maps each answer code (a whole number) to hours (0 or more), "
+                                             "e.g. hours: {1: 0, 2: 0.25, 3: 1}"))
+                continue
+            if raw.get("construct") or raw.get("reverse"):
+                problems.append(Problem(file=str(path), row=n, column="construct", value=raw.get("construct"),
+                                        rule="an hours item is not a score: it feeds no construct and is not reverse-keyed"))
+                continue
+            items[iid] = Item(iid, typ, str(raw.get("text", iid)), (codes[0], codes[-1]),
+                              hours=tuple((int(k), float(hours[k])) for k in codes))
+            continue
         else:
             scale = ITEM_SCALES.get(typ)
+        if raw.get("hours") is not None:
+            problems.append(Problem(file=str(path), row=n, column="hours", value=raw.get("hours"),
+                                    rule="only an item of type hours maps answers to hours"))
+            continue
         items[iid] = Item(iid, typ, str(raw.get("text", iid)), scale, raw.get("construct"), bool(raw.get("reverse", False)))
     if not items:
         problems.append(Problem(file=str(path), rule="the instrument lists no items"))
@@ -408,11 +470,40 @@ def _metrics(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Metric]
         target = raw.get("target")
         if not isinstance(target, (int, float)) or target <= 0:
             bad.append(("target", target, "target must be a positive number"))
+        if raw.get("kind", "operational") not in INDICATOR_KINDS:
+            bad.append(("kind", raw.get("kind"), f"kind must be one of {', '.join(INDICATOR_KINDS)}"))
         for column, value, rule in bad:
             problems.append(Problem(file=str(path), column=f"metrics.{mid}.{column}", value=value, rule=rule))
         if not bad:
             out[mid] = Metric(mid, raw["source"], str(raw.get("column", mid)), raw["aggregation"],
-                              raw["direction"], float(target), str(raw.get("unit", "")), str(raw.get("label", mid)))
+                              raw["direction"], float(target), str(raw.get("unit", "")), str(raw.get("label", mid)),
+                              str(raw.get("kind", "operational")))
+    return out
+
+
+def _outcomes(path: Path, doc: Any, problems: list[Problem]) -> dict[str, Outcome]:
+    """``outcomes:`` of metrics.yaml: the columns of the optional outcomes contract."""
+    out: dict[str, Outcome] = {}
+    raw_all = (doc or {}).get("outcomes") if isinstance(doc, dict) else None
+    for oid, raw in (raw_all or {}).items():
+        raw = raw if isinstance(raw, dict) else {}
+        bad = []
+        if raw.get("direction") not in ("higher", "lower"):
+            bad.append(("direction", raw.get("direction"), "direction must be 'higher' or 'lower'"))
+        if raw.get("kind", "lagging") not in INDICATOR_KINDS:
+            bad.append(("kind", raw.get("kind"), f"kind must be one of {', '.join(INDICATOR_KINDS)}"))
+        if raw.get("role") is not None and raw.get("role") not in OUTCOME_ROLES:
+            bad.append(("role", raw.get("role"), f"role must be one of {', '.join(OUTCOME_ROLES)} (or left out)"))
+        for column, value, rule in bad:
+            problems.append(Problem(file=str(path), column=f"outcomes.{oid}.{column}", value=value, rule=rule))
+        if not bad:
+            out[str(oid)] = Outcome(str(oid), str(raw.get("column", oid)), str(raw.get("label", oid)),
+                                    str(raw.get("unit", "")), raw["direction"], str(raw.get("kind", "lagging")),
+                                    raw.get("role"))
+    roles = [o.id for o in out.values() if o.role == "hourly_cost"]
+    if len(roles) > 1:
+        problems.append(Problem(file=str(path), column="outcomes", value=roles,
+                                rule="at most one outcome has role hourly_cost"))
     return out
 
 
@@ -436,7 +527,7 @@ def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], me
         for k, ind in enumerate(raw.get("indicators") or [], start=1):
             kind, ref, weight = ind.get("kind"), ind.get("ref"), ind.get("weight")
             if kind == "x":
-                known = ref in constructs or (ref in items and items[ref].type != "text")
+                known = ref in constructs or (ref in items and items[ref].type not in ("text", "hours"))
             elif kind in ("o", "t"):
                 known = ref in metrics and metrics[ref].source == ("tickets" if kind == "o" else "telemetry")
             else:
@@ -451,7 +542,18 @@ def _xlas(path: Path, doc: Any, items: dict[str, Item], constructs: set[str], me
                                         rule="a weight is a positive number"))
                 ok = False
             else:
-                indicators.append(Indicator(kind, ref, float(weight)))
+                ikind = ind.get("indicator_kind", "leading") if kind == "x" else \
+                    (metrics[ref].kind if ref in metrics else "operational")
+                if kind != "x" and ind.get("indicator_kind") is not None:
+                    problems.append(Problem(file=str(path), column=f"{where}.indicators[{k}].indicator_kind",
+                                            value=ind.get("indicator_kind"),
+                                            rule="an o/t indicator takes its kind from its metric (kind: in metrics.yaml)"))
+                    ok = False
+                elif ikind not in INDICATOR_KINDS:
+                    problems.append(Problem(file=str(path), column=f"{where}.indicators[{k}].indicator_kind", value=ikind,
+                                            rule=f"one of {', '.join(INDICATOR_KINDS)}"))
+                    ok = False
+                indicators.append(Indicator(kind, ref, float(weight), str(ikind)))
         total = sum(i.weight for i in indicators)
         if indicators and abs(total - 1) > 1e-9:
             problems.append(Problem(file=str(path), column=f"{where}.indicators", value=round(total, 6),

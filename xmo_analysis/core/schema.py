@@ -83,14 +83,18 @@ XMO = {
 }
 
 INSTRUMENT = {"items": ListOf({"id": ANY, "type": ANY, "text": ANY, "scale": ANY, "construct": ANY,
-                               "reverse": ANY}),
+                               "reverse": ANY, "hours": ANY}),  # hours: answer code -> hours (type hours)
               "constructs": MapOf(ANY)}  # construct -> the label readers see
 
 METRICS = {"metrics": MapOf({"source": ANY, "column": ANY, "aggregation": ANY, "direction": ANY,
-                             "target": ANY, "unit": ANY, "label": ANY})}
+                             "target": ANY, "unit": ANY, "label": ANY, "kind": ANY}),
+           # the optional outcomes contract's columns (per segment and cycle), each with its kind
+           "outcomes": MapOf({"column": ANY, "label": ANY, "unit": ANY, "direction": ANY, "kind": ANY,
+                              "role": ANY})}
 
 AMBITIONS = {"xlas": ListOf({"id": ANY, "name": ANY, EXPERIENCE_TYPE: ANY, "target": ANY,
-                             "indicators": ListOf({"kind": ANY, "ref": ANY, "weight": ANY})})}
+                             "indicators": ListOf({"kind": ANY, "ref": ANY, "weight": ANY,
+                                                   "indicator_kind": ANY})})}  # x only; default leading
 
 CYCLE = {"cycle": ANY, "start": ANY, "end": ANY, "previous": ANY, "title": ANY}
 

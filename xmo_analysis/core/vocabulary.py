@@ -22,7 +22,13 @@ RELIABLE, UNRELIABLE = "ok", "below floor"
 SCORE_SCALES = {"nps": (0, 10), "happiness": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 SCORE_LABELS = {"nps": "NPS", "happiness": "Happiness", "csat": "CSAT (top-2-box)", "ces": "CES",
                 "likert": "Likert construct"}
-ITEM_TYPES = frozenset(SCORE_SCALES) | {"likert", "text"}
+# "hours": a bucketed time question (e.g. time lost per ticket); each answer code maps to hours in
+# params (``hours:`` in instrument.yaml). It is not a score: no XLA, reliability or driver uses it.
+ITEM_TYPES = frozenset(SCORE_SCALES) | {"likert", "text", "hours"}
+# What an indicator is for (metrics.yaml ``kind``, ambitions.yaml ``indicator_kind`` on X indicators):
+# leading ones are expected to move before lagging ones. Defaults: X indicators leading, O/T
+# metrics operational, outcomes lagging.
+INDICATOR_KINDS = ("leading", "lagging", "operational", "financial")
 EXPERIENCE_TYPES = ("CX", "EX", "UX", "PX")
 # The field of the ambitions (each XLA) and the backlog (each item) that holds one of them
 # (DESIGN.md's contracts): one home for its name, so that no module spells a column out.

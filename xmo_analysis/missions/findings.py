@@ -325,6 +325,54 @@ def save_results(data: CycleData, output_dir) -> Text:
     return Text([f"Key results saved to {path.name}." if path else "No output folder: results not saved."], css="muted")
 
 
+
+
+# ---------------------------------------------------------------- time lost and its cost
+def lost_time_section(data: CycleData) -> Section:
+    """Hours lost per ticket (the survey's ``hours`` item) and their cost, overall and by breakdown."""
+    from xmo_analysis.domain.outcomes import lost_hours, time_item
+    params = data.params
+    item = time_item(params)
+    if item is None or item.id not in data.current("responses"):
+        return Section([Text(["The survey has no time-lost question (an item of type hours in params/instrument.yaml) "
+                              "answered this cycle: no lost hours or their cost."])])
+    policy = params.policy
+    price = params.hourly_cost
+    unit = price.unit if price is not None else ""
+    overall = lost_hours(data, item)
+    r = overall.iloc[0]
+    if bool(r["suppressed"]) or pd.isna(r["hours"]):
+        return Section([Text([f"Fewer than {params.min_group_size} respondents answered the time-lost question: "
+                              "nothing is shown."])])
+    lead = [f"Respondents lost {r['hours']:.2f} hours on average to their most recent IT issue ({policy.ci} "
+            f"{r['ci_low']:.2f} to {r['ci_high']:.2f}; {int(r['n']):,} answers)."]
+    if pd.notna(r["cost"]):
+        lead.append(f"At the organisation's hourly cost of {unit} {r['hourly_cost']:,.2f} that is {unit} {r['cost']:,.0f} "
+                    f"per ticket ({policy.ci} {r['cost_low']:,.0f} to {r['cost_high']:,.0f}).")
+    elif not data.has("outcomes") or price is None:
+        lead.append("No hourly cost (an outcome with role hourly_cost in params/metrics.yaml, given by sources.outcomes): "
+                    "hours are shown without their cost.")
+    else:
+        lead.append("The outcomes give no hourly cost for this cycle: hours are shown without their cost.")
+    parts = [Text(lead)]
+    money = (lambda v: "—" if pd.isna(v) else f"{v:,.0f}")  # noqa: E731
+    for by in params.analysis.breakdowns:
+        t = lost_hours(data, item, by)
+        t = t.assign(cost_from=t["cost_from"].fillna("—"))
+        t = t[["segment", "n", "hours", "ci_low", "ci_high", "hourly_cost", "cost_from", "cost", "cost_low", "cost_high"]]
+        parts.append(Table(t.rename(columns={"segment": by}), status=(),
+                           caption=f"Hours lost per ticket and their cost by {label(by)}",
+                           formats={"hours": fmt2, "ci_low": fmt2, "ci_high": fmt2, "hourly_cost": fmt2, "cost": money,
+                                    "cost_low": money, "cost_high": money, "n": lambda v: fmt_number(v, 0)},
+                           labels={**policy.ci_labels(), "hourly_cost": f"hourly cost ({unit})".replace(" ()", ""),
+                                   "cost_from": "cost of", "cost": f"cost per ticket ({unit})".replace(" ()", ""),
+                                   **policy.ci_labels("cost_low", "cost_high", prefix="cost, "), "n": "answers"},
+                           note=f"Mean of the hours each answer stands for (params), Student t {policy.ci}. The cost is "
+                                "the hours times the group's hourly cost from the outcomes (its own, else the "
+                                "organisation's: 'cost of'); its CI covers the sampling error of the hours only: the "
+                                "hourly cost and the hours behind each answer are taken as known. Groups under "
+                                f"{params.min_group_size} answers hidden (with their complement)."))
+    return Section(parts)
 # ---------------------------------------------------------------- topics beyond the rules
 def topics_section(data: CycleData) -> Section:
     """Topics found in the cycle's comments (NMF on TF-IDF, :mod:`xmo_analysis.domain.topics`)

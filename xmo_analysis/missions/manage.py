@@ -315,3 +315,184 @@ def backlog(data: CycleData, by: str = "rice", top: int = 12) -> tuple[Table, ob
                        "('serves a gap'): the priority the ranking uses, beside the raw scores."),
             plots.backlog_matrix(ranked))
 
+
+
+# ---------------------------------------------------------------- outcomes and money, indicator kinds
+NO_OUTCOMES = ("No business outcomes in params (sources.outcomes, with outcomes: in params/metrics.yaml): the cost of "
+               "poor experience in money and the relation between the XLAs and outcomes such as attrition cannot be "
+               "computed.")
+
+
+def _money(v) -> str:
+    return "—" if pd.isna(v) else f"{v:,.0f}"
+
+
+def outcomes_section(data: CycleData) -> Section:
+    """The cost of poor experience (hours lost to tickets, in money) and each XLA next to the outcomes
+    across segments and cycles (OLS slope with HC1 SEs and t quantiles; association, not cause)."""
+    from xmo_analysis.domain.outcomes import MIN_SEGMENT_CYCLES, cost_of_poor_experience, time_item, xla_outcome
+    params = data.params
+    policy = params.policy
+    parts: list = []
+    price = params.hourly_cost
+    unit = price.unit if price is not None else ""
+    item = time_item(params)
+    if item is None:
+        parts.append(Text(["The survey has no time-lost question (an item of type hours): no cost of lost time."]))
+    else:
+        cost = cost_of_poor_experience(data)
+        if cost.empty:
+            parts.append(Text(["Too few answers to the time-lost question to estimate the time lost."]))
+        else:
+            last = cost.iloc[-1]
+            words = [f"In {last['cycle']} a ticket cost its requester {last['hours per ticket']:.2f} hours "
+                     f"({policy.ci} {last['ci_low']:.2f} to {last['ci_high']:.2f})."]
+            if pd.notna(last["hours lost"]):
+                words.append(f"Over the cycle's {last['tickets']:,.0f} tickets that is {last['hours lost']:,.0f} hours "
+                             f"({last['hours_low']:,.0f} to {last['hours_high']:,.0f})"
+                             + (f", {unit} {last['cost']:,.0f} ({last['cost_low']:,.0f} to {last['cost_high']:,.0f}) "
+                                "at the organisation's hourly cost." if pd.notna(last["cost"]) else
+                                "; without an hourly cost from the outcomes it is not priced."))
+            else:
+                words.append("No tickets source: the time lost per ticket cannot be scaled to the cycle's tickets.")
+            words.append("The interval covers the sampling error of the hours per ticket only: the ticket count, the "
+                         "hourly cost and the hours behind each answer bucket are taken as known, and the respondents' "
+                         "most recent ticket is taken as typical.")
+            parts += [Text(words),
+                      Table(cost, caption="Cost of poor experience: productive time lost to tickets", status=(),
+                            formats={"hours per ticket": fmt2, "ci_low": fmt2, "ci_high": fmt2,
+                                     "tickets": lambda v: fmt_number(v, 0), "hours lost": _money, "hours_low": _money,
+                                     "hours_high": _money, "hourly_cost": fmt2, "cost": _money, "cost_low": _money,
+                                     "cost_high": _money, "n": lambda v: fmt_number(v, 0)},
+                            labels={**policy.ci_labels(), **policy.ci_labels("hours_low", "hours_high", prefix="hours, "),
+                                    **policy.ci_labels("cost_low", "cost_high", prefix="cost, "), "n": "answers",
+                                    "hourly_cost": f"hourly cost ({unit})".replace(" ()", ""),
+                                    "cost": f"cost ({unit})".replace(" ()", "")})]
+    if not data.has("outcomes") or not params.outcomes:
+        parts.append(Text([NO_OUTCOMES]))
+        return Section(parts)
+    rel = xla_outcome(data)
+    if rel.empty:
+        parts.append(Text(["The outcomes give no segment-level values to relate to the XLAs."]))
+        return Section(parts)
+    sentences = []
+    for r in rel.dropna(subset=["slope"]).to_dict("records"):
+        clear = r["ci_low"] > 0 or r["ci_high"] < 0
+        sentences.append(f"Across {r['segment-cycles']} {label(r['by'])}-cycles, each XLA point of {r['xla']} goes with "
+                         f"{r['slope']:+.4g} in {r['label']} ({policy.ci} {r['ci_low']:+.4g} to {r['ci_high']:+.4g})"
+                         + ("." if clear else ": no clear relation."))
+    sentences.append("This is an association across groups and cycles, not a cause: groups that score low may differ "
+                     "in other ways (role mix, workload, pay) that drive the outcome too.")
+    ci = lambda lo, hi: "—" if pd.isna(lo) else f"{lo:+.4g} to {hi:+.4g}"  # noqa: E731
+    t = rel.assign(ci=[ci(a, b) for a, b in zip(rel["ci_low"], rel["ci_high"])], note=rel["note"].astype(object).fillna(""))
+    parts += [Text(sentences),
+              Table(t[["label", "xla", "by", "slope", "ci", "p_value", "segment-cycles", "segments", "cycles", "note"]],
+                    caption="XLA scores and business outcomes across segments and cycles", status=(),
+                    formats={"slope": lambda v: "—" if pd.isna(v) else f"{v:+.4g}", "p_value": fmt_p,
+                             "segment-cycles": lambda v: fmt_number(v, 0), "segments": lambda v: fmt_number(v, 0),
+                             "cycles": lambda v: fmt_number(v, 0)},
+                    labels={"label": "outcome", "slope": "change per XLA point", "ci": policy.ci, "p_value": "p"},
+                    note="OLS of the outcome on the XLA score over segment-cycles (groups hidden for privacy left out), "
+                         f"HC1 SEs, t quantiles; at least {MIN_SEGMENT_CYCLES} segment-cycles.")]
+    return Section(parts)
+
+
+def kinds_section(data: CycleData) -> Section:
+    """The scorecard's indicators grouped by kind: leading, lagging, operational, financial."""
+    from xmo_analysis.core.vocabulary import INDICATOR_KINDS
+    from xmo_analysis.domain.outcomes import kinds_table
+    from xmo_analysis.present.display import fmt_quantity
+    params = data.params
+    t = kinds_table(data)
+
+    def unit(r) -> str:
+        if r.source == "x":
+            return "points"
+        return params.metrics[r.ref].unit if r.source in ("o", "t") else params.outcomes[r.ref].unit
+
+    t["unit"] = [unit(r) for r in t.itertuples()]
+    shown = pd.DataFrame({"kind": t["kind"], "indicator": t["label"],
+                          "data": t["source"].map({"x": "X (survey)", "o": "O (operations)", "t": "T (telemetry)",
+                                                   "outcome": "outcome"}),
+                          "xlas": t["xlas"].replace("", "—"),
+                          "this cycle": [fmt_quantity(v, u) for v, u in zip(t["value"], t["unit"])],
+                          "last cycle": [fmt_quantity(v, u) for v, u in zip(t["previous"], t["unit"])],
+                          "better": t["higher_is_better"].map({True: "higher", False: "lower"})})
+    parts = []
+    for kind in INDICATOR_KINDS:
+        rows = shown[shown["kind"] == kind].drop(columns="kind")
+        if len(rows):
+            parts.append(Table(rows, caption=f"{kind.capitalize()} indicators", status=(), wide=("indicator",)))
+    parts.append(Text([f"Kinds from params: metrics.yaml (kind; outcomes default lagging, metrics operational) and "
+                       f"ambitions.yaml (indicator_kind of an X indicator; default leading). X indicators on 0-100"
+                       + (", weighted to the population." if cycle_design(data).weighted else ".")
+                       + ("" if data.has("outcomes") else " No outcomes source: outcomes are unknown (—).")],
+                      css="muted"))
+    return Section(parts)
+
+
+def lead_lag_section(data: CycleData) -> Section:
+    """Do the leading indicators move before the lagging ones? Leading at t-1 against lagging at t."""
+    from xmo_analysis.domain.outcomes import MIN_CYCLES_LAGGED, MIN_SEGMENT_CYCLES, lead_lag
+    policy = data.params.policy
+    t = lead_lag(data)
+    rule = (f"It needs at least {MIN_CYCLES_LAGGED} cycles and {MIN_SEGMENT_CYCLES} segment-cycles with both indicators "
+            "known (groups under the minimum group size count as unknown).")
+    if t.empty:
+        return Section([Text(["No pair of a leading and a lagging indicator in params (kind in metrics.yaml, "
+                              "indicator_kind in ambitions.yaml)" + ("" if data.has("outcomes") else
+                              "; no outcomes source, so no lagging outcome") + ": nothing to test. " + rule])])
+    if (t["verdict"] == "too few").all():
+        r = t.iloc[0]
+        return Section([Text([f"Too few cycles or segment-cycles to tell whether the leading indicators move before "
+                              f"the lagging ones: {int(r['cycles'])} cycle(s), at most {int(t['segment-cycles'].max())} "
+                              f"segment-cycles. " + rule])])
+    sentences = []
+    for r in t[t["verdict"] == "moves first"].itertuples():
+        sentences.append(f"{r.leading} moves before {r.lagging}: a {label(r.by)} one point higher in one cycle has "
+                         f"{r.within:+.4g} in the next, within the same {label(r.by)} ({policy.ci} {r.within_low:+.4g} "
+                         f"to {r.within_high:+.4g}).")
+    if not sentences:
+        sentences.append("No leading indicator shows a clear lagged association with a lagging one within segments.")
+    sentences.append("A lagged association, not proof of cause: something else may move both. " + rule)
+    ci = lambda lo, hi: "—" if pd.isna(lo) else f"{lo:+.4g} to {hi:+.4g}"  # noqa: E731
+    shown = t.assign(pooled_ci=[ci(a, b) for a, b in zip(t["ci_low"], t["ci_high"])],
+                     within_ci=[ci(a, b) for a, b in zip(t["within_low"], t["within_high"])])
+    num = lambda v: "—" if pd.isna(v) else f"{v:+.4g}"  # noqa: E731
+    return Section([Text(sentences),
+                    Table(shown[["leading", "lagging", "slope", "pooled_ci", "within", "within_ci", "p_within_bh",
+                                 "segment-cycles", "verdict"]],
+                          caption="Leading indicators in one cycle against lagging ones in the next", status=(),
+                          formats={"slope": num, "within": num, "p_within_bh": fmt_p,
+                                   "segment-cycles": lambda v: fmt_number(v, 0)},
+                          labels={"slope": "pooled slope", "pooled_ci": f"pooled {policy.ci}",
+                                  "within": "within-segment slope", "within_ci": f"within {policy.ci}",
+                                  "p_within_bh": "p (within, BH)"},
+                          note="Each segment-cycle pairs the leading indicator in the previous cycle with the lagging "
+                               "one in the cycle. Pooled: OLS over all of them; within-segment: with one intercept "
+                               "per segment, so that lasting differences between segments do not count. HC1 SEs, t "
+                               "quantiles, Benjamini-Hochberg over the pairs.")])
+
+
+def backlog_value_section(data: CycleData) -> Section:
+    """Each open backlog item's expected value in hours or money, where its value is given so."""
+    from xmo_analysis.domain.outcomes import backlog_value
+    if not data.has("backlog"):
+        return Section([Text(["No improvement backlog in params (sources.backlog): no expected values."])])
+    t = backlog_value(data)
+    if t.empty:
+        return Section([Text(["No open backlog item gives its value in hours or money (value_per_reach and value_unit): "
+                              "no expected values."])])
+    price = data.params.hourly_cost
+    unit = price.unit if price is not None else "money"
+    priced = t["money"].notna() | (t["value_unit"] != "hours")
+    note = ("Expected value = reach x value per person reached x confidence. Hours are priced at the organisation's "
+            f"hourly cost of {data.cycle}" if priced.all() else
+            "Expected value = reach x value per person reached x confidence. No hourly cost in the outcomes: hours are "
+            "not priced")
+    return Section([Table(t, caption="Expected value of backlog items (where their value is given in hours or money)",
+                          formats={"hours": _money, "money": _money, "reach": lambda v: fmt_number(v, 0),
+                                   "value_per_reach": fmt2, "confidence": fmt2},
+                          labels={"item_id": "item", "value_per_reach": "value per person", "value_unit": "in",
+                                  "hours": "expected hours", "money": f"expected value ({unit})"},
+                          wide=("title",), note=note + "; an estimate of the item's owner, not a measurement.")])

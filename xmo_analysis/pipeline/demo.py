@@ -12,7 +12,10 @@ For each cycle 2026-Q1..2026-Q4 the generator writes (under ``data/demo/``, in t
 - ``telemetry/cycle=<id>/part-0.parquet`` — device-day telemetry for about 5,000 devices on
   working days (boot time, crashes, business-app latency), hive-partitioned by cycle;
 - ``population.csv`` — headcount per department x location;
-- ``backlog.csv`` — 25 improvement items with RICE, WSJF and Kano fields and linked XLAs.
+- ``backlog.csv`` — 25 improvement items with RICE, WSJF and Kano fields and linked XLAs; a few
+  give the value one person reached gains (``value_per_reach`` in ``hours`` or ``money``);
+- ``outcomes.csv`` — per department and cycle (and for the whole organisation, department blank):
+  staff attrition (share leaving in the cycle) and the loaded hourly cost of staff time (EUR).
 
 Planted effects, for tests and analyses to find:
 
@@ -45,6 +48,22 @@ value changed):
 
 Everything is drawn from one seeded ``numpy.random.Generator``: the same seed and scale give
 byte-identical files.
+
+Outcomes and money, planted too (drawn from a second generator seeded ``[seed, 16]``, so that
+adding them changed none of the other draws):
+
+- **Time lost per ticket** (item ``time_lost``, answer codes 1-6 mapped to 0-6 hours in params):
+  lost hours ``0.25 r^0.6 e^N(0, 0.6)`` for a respondent whose own last ticket of the cycle took
+  ``r`` hours (missing without a ticket), cut into the six buckets; Operations, whose tickets take
+  2.6x longer, loses the most time per ticket.
+- **Attrition follows happiness one cycle later.** Per department, attrition in cycle t is
+  ``0.03 + 0.0015 (60 - H[t-1]) + N(0, 0.002)`` (floored at 0.002), where ``H[t-1]`` is the
+  department's mean happiness on 0-100 (NPS-style 0/50/100) in the cycle before (cycle 1 uses
+  its own): a leading X indicator moves one cycle before a lagging outcome, and across
+  department-cycles attrition rises as the XLA score falls (Operations highest).
+- **Hourly cost** differs by department (EUR 42-85, +1 % per cycle); the organisation's row is
+  the headcount-weighted mean. Five open backlog items give their value per person reached in
+  hours or money.
 """
 from __future__ import annotations
 
@@ -111,12 +130,15 @@ def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: floa
         responses.append(_responses(rng, staff, devices, t, tm, cycle, k, start, end))
     responses_df = pd.concat(responses, ignore_index=True)
     responses_df.insert(0, "response_id", [f"R{i:06d}" for i in range(1, len(responses_df) + 1)])
+    extra = np.random.default_rng([seed, 16])  # its own stream: the draws above are unchanged
+    responses_df["time_lost"] = _time_lost(extra, responses_df, tickets)
     population = (staff.groupby(["department", "location"]).size().rename("headcount").reset_index())
     paths = {
         "responses": _write_csv(responses_df, out / "responses.csv"),
         "tickets": _write_parquet(pd.concat(tickets, ignore_index=True), out / "tickets.parquet"),
         "population": _write_csv(population, out / "population.csv"),
-        "backlog": _write_csv(_backlog(), out / "backlog.csv"),
+        "backlog": _write_csv(_backlog_values(_backlog()), out / "backlog.csv"),
+        "outcomes": _write_csv(_outcomes(extra, responses_df, population), out / "outcomes.csv"),
     }
     for cycle, frame in telemetry.items():
         _write_parquet(frame, out / "telemetry" / f"cycle={cycle}" / "part-0.parquet")
@@ -124,6 +146,54 @@ def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: floa
     if qualtrics:
         paths["qualtrics"] = write_qualtrics(responses_df, out / "qualtrics_export.csv")
     return paths
+
+
+# ---------------------------------------------------------------- outcomes and money (planted, see above)
+TIME_LOST_CUTS = [0.05, 0.4, 1.1, 2.2, 4.5]  # hours: bucket edges of answer codes 1..6
+HOURLY_COST = {"Finance": 58, "HR": 52, "Sales": 55, "Marketing": 54, "Engineering": 68, "Operations": 46,
+               "Legal": 85, "Customer Support": 42}
+BACKLOG_VALUE = {"BL-02": (3.0, "hours"), "BL-05": (0.5, "hours"), "BL-08": (0.25, "hours"),
+                 "BL-22": (1.0, "hours"), "BL-24": (12.0, "money")}
+
+
+def _time_lost(rng, responses: pd.DataFrame, tickets: list[pd.DataFrame]) -> pd.Series:
+    """Answer code 1-6 of the time-lost item from the respondent's own last ticket of the cycle."""
+    out = pd.Series(np.nan, index=responses.index)
+    for cycle, t in zip(CYCLES, tickets):
+        last = t.sort_values("opened_at", kind="stable").groupby("requester_id").tail(1).set_index("requester_id")
+        hours = (last["resolved_at"] - last["opened_at"]).dt.total_seconds() / 3600
+        mine = responses["cycle"] == cycle
+        r = responses.loc[mine, "respondent_id"].map(hours).to_numpy(dtype=float)
+        lost = 0.25 * np.power(r, 0.6) * np.exp(rng.normal(0, 0.6, len(r)))
+        out[mine.to_numpy()] = np.where(np.isnan(r), np.nan, np.digitize(lost, TIME_LOST_CUTS) + 1)
+    return out.astype("Int64")
+
+
+def _outcomes(rng, responses: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Attrition per department and cycle from the department's happiness a cycle before; hourly cost."""
+    h = responses["happiness"].astype(float)
+    points = np.where(h.isna(), np.nan, np.where(h >= 9, 100.0, np.where(h >= 7, 50.0, 0.0)))
+    mean_h = pd.Series(points).groupby([responses["department"], responses["cycle"]]).mean()
+    heads = population.groupby("department")["headcount"].sum()
+    rows = []
+    for k, cycle in enumerate(CYCLES):
+        before = list(CYCLES)[max(k - 1, 0)]
+        dept = {}
+        for d in sorted(heads.index):
+            attrition = max(0.002, 0.03 + 0.0015 * (60 - mean_h[(d, before)]) + rng.normal(0, 0.002))
+            dept[d] = (round(attrition, 4), round(HOURLY_COST[d] * 1.01 ** k, 2))
+            rows.append({"cycle": cycle, "department": d, "attrition_rate": dept[d][0], "hourly_cost": dept[d][1]})
+        w = heads / heads.sum()
+        rows.append({"cycle": cycle, "department": None,
+                     "attrition_rate": round(float(sum(w[d] * v[0] for d, v in dept.items())), 4),
+                     "hourly_cost": round(float(sum(w[d] * v[1] for d, v in dept.items())), 2)})
+    return pd.DataFrame(rows, columns=["cycle", "department", "attrition_rate", "hourly_cost"])
+
+
+def _backlog_values(backlog: pd.DataFrame) -> pd.DataFrame:
+    """The value one person reached gains, where an item's impact is known in hours or money."""
+    value = backlog["item_id"].map(lambda i: BACKLOG_VALUE.get(i, (None, None)))
+    return backlog.assign(value_per_reach=[v[0] for v in value], value_unit=[v[1] for v in value])
 
 
 def _employees(rng: np.random.Generator, n: int) -> pd.DataFrame:

@@ -130,6 +130,8 @@ class CycleData:
     reports: dict[str, LoadReport] = field(default_factory=dict)  # contract -> what loading it did
     absent: tuple[str, ...] = ()     # optional contracts params give no source: empty tables
     engines: dict = field(default_factory=dict)  # contract -> engines.Where: where its aggregates were computed
+    # business outcomes per segment and cycle (every cycle up to this one); empty when absent
+    outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def has(self, name: str) -> bool:
         """Whether params give ``name`` a source (an absent contract reads as an empty table)."""
@@ -234,7 +236,9 @@ def load_cycle(project: str | Path, cycle: str, params: Params | None = None) ->
     return CycleData(params, cycle, responses.drop(columns=ROW), tickets.drop(columns=ROW),
                      telemetry.drop(columns=ROW), frames["population"].drop(columns=ROW),
                      frames["backlog"].drop(columns=ROW), files, summaries, reports,
-                     tuple(n for n in CONTRACTS if n not in declared), where)
+                     tuple(n for n in CONTRACTS if n not in declared), where,
+                     _keep(frames["outcomes"], frames["outcomes"]["cycle"].isin(cycles), reports.get("outcomes"),
+                           f"in cycles after {cycle}").drop(columns=ROW))
 
 
 def _keep(frame: pd.DataFrame, keep: pd.Series, report: LoadReport | None, reason: str) -> pd.DataFrame:

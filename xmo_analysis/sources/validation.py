@@ -58,6 +58,11 @@ def responses_schema(params: Params, dated: bool = True) -> pa.DataFrameSchema:
     for item in params.scored_items:
         lo, hi = item.scale
         cols[item.id] = pa.Column(float, nullable=True, coerce=True, checks=_whole(lo, hi))
+    for item in params.hours_items:  # a bucketed time question: one of its answer codes
+        codes = sorted(item.hour_map)
+        cols[item.id] = pa.Column(float, nullable=True, coerce=True, required=False, checks=pa.Check.isin(
+            [float(c) for c in codes], error=f"one of the answer codes {', '.join(map(str, codes))} "
+                                             f"(hours: in params/instrument.yaml)"))
     return pa.DataFrameSchema(cols, name="responses", strict=False)
 
 
@@ -116,11 +121,37 @@ def backlog_schema(params: Params) -> pa.DataFrameSchema:
         "effort": num(pos()), "business_value": num(nonneg()), "time_criticality": num(nonneg()),
         "risk_reduction": num(nonneg()), "job_size": num(pos()),
         "kano": _text(checks=pa.Check.isin(KANO, error=f"one of {KANO}")),
+        # optional: what one person reached gains, in hours or money (the hourly cost's unit)
+        "value_per_reach": pa.Column(float, coerce=True, nullable=True, required=False, checks=[nonneg()]),
+        "value_unit": _text(nullable=True, required=False,
+                            checks=pa.Check.isin(list(VALUE_UNITS), error=f"one of {', '.join(VALUE_UNITS)}")),
     }, name="backlog")
 
 
+SHARE_UNITS = ("share", "rate", "proportion")
+VALUE_UNITS = ("hours", "money")
+
+
+def outcomes_schema(params: Params) -> pa.DataFrameSchema:
+    """Business outcomes per segment and cycle: ``cycle``, at most one segment column filled per
+    row (all blank: the whole organisation), and one column per outcome of metrics.yaml
+    (``outcomes:``), missing allowed, never negative; a share (unit share/rate/proportion) in [0, 1].
+    Rows that name two segments or repeat a cycle and group are reported by :func:`validate`."""
+    cycles = sorted(params.cycles)
+    cols: dict[str, pa.Column] = {
+        "cycle": _text(checks=pa.Check.isin(cycles, error=f"a cycle of params/cycles ({', '.join(cycles)})")),
+        **{seg: _text(nullable=True, required=False) for seg in params.segments},
+    }
+    for o in params.outcomes.values():
+        checks = [pa.Check.ge(0, error="an outcome must not be negative")]
+        if o.unit.strip().lower() in SHARE_UNITS:
+            checks.append(pa.Check.le(1, error=f"a {o.unit} is a number from 0 to 1"))
+        cols[o.column] = pa.Column(float, nullable=True, coerce=True, checks=checks)
+    return pa.DataFrameSchema(cols, name="outcomes")
+
+
 SCHEMAS = {"responses": responses_schema, "tickets": tickets_schema, "telemetry": telemetry_schema,
-           "population": population_schema, "backlog": backlog_schema}
+           "population": population_schema, "backlog": backlog_schema, "outcomes": outcomes_schema}
 
 
 def empty(contract: str, params: Params) -> pd.DataFrame:
@@ -259,6 +290,8 @@ def validate(contract: str, frame: pd.DataFrame, params: Params, file: str, *,
     problems += flag_problems
     if contract == "responses" and "cycle" in frame:
         problems += _check_cycles(frame, params, rows, file)
+    if contract == "outcomes":
+        problems += _check_outcome_rows(frame, params, rows, file)
     try:
         out = schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
@@ -304,6 +337,33 @@ def _check_cycles(frame: pd.DataFrame, params: Params, rows: pd.Series, file: st
         rule = f"cycle '{value}' is not defined in params/cycles{dates} (defined: {defined or 'none'})"
         out += [Problem(file=file, row=int(rows.loc[i]), column="cycle", value=value, rule=rule)
                 for i in frame.index[hit.to_numpy()]]
+    return out
+
+
+def _check_outcome_rows(frame: pd.DataFrame, params: Params, rows: pd.Series, file: str) -> list[Problem]:
+    """Each outcomes row is one group in one cycle: at most one segment column filled, and no
+    cycle and group twice."""
+    segs = [s for s in params.segments if s in frame]
+    filled = pd.DataFrame({s: frame[s].notna() & (frame[s].astype("string").str.strip() != "") for s in segs},
+                          index=frame.index)
+    out: list[Problem] = []
+    seen: dict[tuple, int] = {}
+    for idx in frame.index:
+        named = [s for s in segs if bool(filled.at[idx, s])]
+        row = int(rows.loc[idx])
+        if len(named) > 1:
+            out.append(Problem(file=file, row=row, column=named[1], value=_plain(frame.at[idx, named[1]]),
+                               rule=f"a row gives one group: at most one segment column filled (this row also names "
+                                    f"{named[0]}); leave all blank for the whole organisation"))
+            continue
+        key = (str(frame.at[idx, "cycle"]) if "cycle" in frame else None, named[0] if named else "",
+               str(frame.at[idx, named[0]]).strip() if named else "")
+        if key in seen:
+            out.append(Problem(file=file, row=row, column=named[0] if named else "cycle",
+                               value=key[2] or key[0],
+                               rule=f"each cycle and group appears once (duplicate of row {seen[key]})"))
+        else:
+            seen[key] = row
     return out
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from xmo_analysis.stats.comparisons import Comparison, compare, compare_segments, segment_vs_rest
 from xmo_analysis.stats.design import Design
-from xmo_analysis.stats.regression import Coefficient, benjamini_hochberg, control_limits, did, trend
+from xmo_analysis.stats.regression import Coefficient, benjamini_hochberg, control_limits, did, trend, within_slope
 from xmo_analysis.stats.drivers import drivers, lmg
 from xmo_analysis.stats.estimates import Estimate, design_effect, effective_n, mean, proportion
 from xmo_analysis.stats.gaps import Gap, gap, status_of
@@ -20,4 +20,4 @@ __all__ = ["Estimate", "Gap", "Comparison", "mean", "proportion", "gap", "status
            "compare_segments", "nps", "happiness", "csat", "ces", "likert_score", "design_effect",
            "effective_n", "margin_of_error", "representativeness", "Representativeness", "rake", "Weights",
            "RakingWarning", "cronbach_alpha", "Reliability", "ces_easy", "drivers", "lmg", "segment_vs_rest",
-           "Design", "Coefficient", "did", "trend", "control_limits", "benjamini_hochberg"]
+           "Design", "Coefficient", "did", "trend", "within_slope", "control_limits", "benjamini_hochberg"]

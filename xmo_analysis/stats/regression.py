@@ -115,3 +115,28 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     if ok.any():
         out[ok] = multipletests(p[ok], method="fdr_bh")[1]
     return out
+
+
+def within_slope(outcome, x, groups, conf: float = 0.95) -> Coefficient:
+    """OLS slope of the outcome on ``x`` within groups (group fixed effects), HC1 SEs, t quantiles.
+
+    Notes
+    -----
+    ``y = b x + a_g + e`` with one intercept per group (dummies for all groups but the first,
+    plus the constant): ``b`` uses only the changes within each group, so differences that stay
+    the same between groups (a department that is always lower) do not count. SE from the HC1
+    sandwich ``n/(n-k) (X'X)^-1 X' diag(e^2) X (X'X)^-1`` with k = 1 + number of groups; CI and p
+    from t with ``n - k`` df, as R ``coeftest(lm(y ~ x + factor(g)), vcov = vcovHC(type = "HC1"))``.
+    Rows with a missing ``y`` or ``x`` are dropped before the groups are counted.
+    """
+    y = np.asarray(outcome, dtype=float)
+    v = np.asarray(x, dtype=float)
+    g = np.asarray(groups, dtype=object)
+    if not (len(y) == len(v) == len(g)):
+        raise ValueError(f"`outcome`, `x` and `groups` must have one length; got {len(y)}, {len(v)}, {len(g)}.")
+    keep = ~np.isnan(y) & ~np.isnan(v)
+    y, v, g = y[keep], v[keep], g[keep]
+    levels = sorted(set(g.tolist()), key=str)
+    dummies = [(g == lvl).astype(float) for lvl in levels[1:]]
+    X = np.column_stack([np.ones_like(y), v, *dummies])
+    return _ols_hc1(y, X, 1, conf, "OLS slope within groups (fixed effects, HC1, t)")
