@@ -123,6 +123,7 @@ def test_what_reads_an_absent_source_is_an_error_naming_it(params_dir):
     # each ticket metric of metrics.yaml, by name
     import yaml
     metrics = yaml.safe_load((params_dir / "metrics.yaml").read_text())["metrics"]
+    assert any(m["source"] == "tickets" for m in metrics.values())
     for mid, m in metrics.items():
         assert (f"metric '{mid}'" in text) == (m["source"] == "tickets"), mid
 

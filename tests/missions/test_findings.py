@@ -139,6 +139,7 @@ def test_results_files_follow_schema_and_thresholds(data, tmp_path):
         for x in doc.get("xla", []):
             assert {"xla", "score", "ci_low", "ci_high", "status"} <= set(x)
     seg = json.loads((tmp_path / "results-findings.json").read_text())["segments"]
+    assert seg and all(per_xla and all(per_xla.values()) for per_xla in seg.values())
     for per_xla in seg.values():
         for rows in per_xla.values():
             for r in rows:

@@ -63,6 +63,7 @@ def test_attainment(params):
 def test_xla_score_is_weighted_combination(data):
     comp = measures.xla_composition(data)
     scores = xla_scores(data).set_index("xla")
+    assert set(comp["xla"]) == set(scores.index) and len(comp) > len(scores)
     for xid, parts in comp.groupby("xla"):
         assert parts["weight"].sum() == pytest.approx(1)
         assert parts["contribution"].sum() == pytest.approx(scores.loc[xid, "score"], abs=1e-9)  # exact decomposition

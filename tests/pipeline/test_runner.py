@@ -118,6 +118,7 @@ def test_publishes_a_complete_version(published):
     portal = (project / "reports" / "index.html").read_text(encoding="utf-8")
     results = json.loads((folder / "results-manage.json").read_text())
     assert "Where the ambitions stand: 2026-Q4 (v1)" in portal
+    assert len(results["xla"]) == len(load_params(project / "params").xlas)
     for row in results["xla"]:
         assert f"<td>{row['xla']}</td>" in portal and f">{row['status']}<" in portal
         cycles = [t["cycle"] for t in results["trend"] if t["xla"] == row["xla"]]
@@ -132,6 +133,7 @@ def test_html_has_no_code_and_fetches_nothing(published):
     for m in MISSIONS:
         page = (folder / f"{m}.html").read_text(encoding="utf-8")
         src = nbformat.read(project / "notebooks" / f"{m}.ipynb", as_version=4)
+        assert sum(c.cell_type == "code" and len(c.source.strip()) >= 12 for c in src.cells) > 3
         for cell in src.cells:
             if cell.cell_type == "code":
                 for line in cell.source.splitlines():

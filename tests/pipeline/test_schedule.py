@@ -121,6 +121,7 @@ def test_a_scheduled_year(project, webhook, monkeypatch):
     (note,) = webhook
     assert note["type"] == "success" and f"{first} v1 published" in note["title"]
     scorecard = json.loads((project / "reports" / first / "v1" / "results-manage.json").read_text())["xla"]
+    assert len(scorecard) >= 2
     for row in scorecard:  # every XLA's status, and the portal
         assert f"{row['xla']} {row['name']}: {row['status']}" in note["message"]
     assert "index.html" in note["message"]

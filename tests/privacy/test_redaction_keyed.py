@@ -93,6 +93,7 @@ def test_family_found(text, kind, secret):
 def test_names_in_new_contexts(text, secret):
     spans = [(s, e) for s, e, t in find_pii(text) if t == "name"]
     start = text.index(secret)
+    assert secret.strip()
     covered = set(i for s, e in spans for i in range(s, e))
     assert all(i in covered for i in range(start, start + len(secret)) if not text[i].isspace()), redact(text)
 

@@ -313,6 +313,7 @@ def test_bad_input_case(name, pristine, tmp_path):
     message = result.output
     assert result.exit_code == code, message
     assert "Traceback" not in message
+    assert fragments
     for fragment in fragments:
         assert fragment in message, (fragment, message)
     assert _snapshot(project / "reports") == before

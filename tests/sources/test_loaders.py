@@ -53,7 +53,7 @@ def test_every_problem_is_reported_with_file_row_column_value_and_rule(project):
     assert by_rule[(4, "ces")].value == "eight"
     assert "unique" in by_rule[(5, "response_id")].rule
     assert by_rule[(7, "department")].value == "Narnia" and "population" in by_rule[(7, "department")].rule
-    assert all(p.file == str(path) for p in problems)
+    assert len(problems) >= 5 and all(p.file == str(path) for p in problems)
     assert "responses.csv, row 2, column 'happiness'" in text
 
 

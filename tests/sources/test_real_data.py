@@ -161,6 +161,7 @@ def test_real_export_loads_with_params_alone(case):
         pairs = [(row, by_id[row["response_id"]]) for row in frame.to_dict("records")]
     else:  # a generated id: rows keep the file's order
         pairs = list(zip(frame.to_dict("records"), raw))
+    assert pairs and expect
     for got, rec in pairs:
         for column, value in expect.items():
             assert _same(got[column], value(rec)), (case, rec["_row"], column, got[column], value(rec))
