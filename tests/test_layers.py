@@ -29,6 +29,9 @@ DEMO_NAMES = ["department", "location", "channel", "journey_stage", "support", "
 # phrases, not names of the demo. (resolution_hours is the tickets contract's derived column.)
 ALLOWED = {"pipeline/demo.py", "sources/drafts.py", "privacy/redaction_lexicon.py", "privacy/redaction_names.py",
            "privacy/redaction_patterns.py"}
+# A demo name that is also a word of the product's own vocabulary, allowed only in that word's home:
+# "digital" names a kind of contact channel (analysis.channels) besides the demo's construct.
+VOCABULARY = {("core/vocabulary.py", "digital")}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -62,6 +65,8 @@ def test_no_demo_name_in_package_literals():
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
                 for name in DEMO_NAMES:
+                    if (rel, name) in VOCABULARY:
+                        continue
                     if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", node.value):
                         hits.append(f"{rel}:{node.lineno}: {name!r} in {node.value[:60]!r}")
     assert not hits, "\n".join(hits)

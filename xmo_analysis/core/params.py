@@ -21,7 +21,8 @@ from xmo_analysis.core.schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES,
 
 from xmo_analysis.core.registry import (CYCLE_ID, DEFAULT_MISSIONS, Analysis, Audience, Mission, _analysis,  # noqa: F401
                                         _check_analysis, _check_audiences, _check_missions, _check_policy,
-                                        _check_segment_values)
+                                        _check_segment_values, Channels, Journey, _channels, _journey,
+                                        _check_journey_channels)
 AGGREGATIONS = {"mean", "median", "p90", "rate"}
 CONTRACTS = ("responses", "tickets", "telemetry", "population", "backlog", "outcomes")
 # Only the survey is required: a customer survey may have no population frame, a young XMO no
@@ -189,6 +190,16 @@ class Params:
         """Mission 2's outcome, driver candidates and breakdowns (checked at load)."""
         return _analysis(self.settings.get("analysis") or {}, self.items, self.metrics, self.segments,
                          self.population_segments, self.constructs())
+
+    @property
+    def journey(self) -> Journey | None:
+        """The journey map's column, ordered stages, score and O indicators (``analysis.journey``), or None."""
+        return _journey((self.settings.get("analysis") or {}).get("journey"), self.items, self.metrics, self.xlas)
+
+    @property
+    def channels(self) -> Channels | None:
+        """The channel assessment's column, digital and assisted channels (``analysis.channels``), or None."""
+        return _channels((self.settings.get("analysis") or {}).get("channels"), self.items)
 
     @property
     def policy(self) -> Policy:
@@ -387,6 +398,7 @@ def load_params(root: str | Path) -> Params:
         _check_audiences(root / "xmo.yaml", settings.get("audiences"), list(settings.get("segments") or []),
                          int((settings.get("privacy") or {}).get("min_group_size", 5)), problems)
         _check_analysis(root / "xmo.yaml", settings, items, metrics, constructs, problems)
+        _check_journey_channels(root / "xmo.yaml", settings, items, metrics, constructs, xlas, problems)
     text: dict[str, Any] = {}
     if (root / "text.yaml").exists():
         text = _read_yaml(root / "text.yaml", problems) or {}

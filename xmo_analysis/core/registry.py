@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from xmo_analysis.core.exceptions import Problem
+from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL
 
 CYCLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -171,3 +172,136 @@ def _check_policy(path: Path, policy: Any, problems: list[Problem]) -> None:
         if lo is not None and not (isinstance(value, (int, float)) and lo <= value <= hi):
             problems.append(Problem(file=str(path), column=f"policy.{key}", value=value,
                                     rule=f"policy.{key} is a number from {lo} to {hi}"))
+
+
+# ---------------------------------------------------------------- journey and channels (mission 2)
+@dataclass(frozen=True)
+class Journey:
+    """The journey map (``analysis.journey`` in ``xmo.yaml``).
+
+    column : the segment column that holds each response's (and ticket's) journey stage.
+    stages : the stages in journey order: the map reads them left to right.
+    score : what is scored per stage: an XLA id of ``ambitions.yaml`` (default: the first XLA), or
+        an item or construct of the instrument on its 0-100 points.
+    target : the score's target (default: the XLA's own target; an item or construct has none
+        unless given, and then shows no gap or status).
+    metrics : the O indicators shown per stage (default: the score XLA's O indicators, else
+        every tickets metric).
+    """
+
+    column: str
+    stages: tuple[str, ...]
+    score: str
+    target: float | None
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The channel assessment (``analysis.channels`` in ``xmo.yaml``).
+
+    column : the segment column (on responses and tickets) that holds the contact channel.
+    digital : the channels that are digital (self-service, chat...).
+    assisted : the assisted channels (default: every other channel seen in the data).
+    effort : the effort item (default: the instrument's first CES item).
+    satisfaction : the satisfaction item (default: the instrument's first CSAT item).
+    resolution : a tickets ``rate`` metric of first-contact resolution (default: none).
+    cost : the column of the outcomes source that holds the cost per contact (default: none,
+        the report says there is no cost data).
+    """
+
+    column: str
+    digital: tuple[str, ...]
+    assisted: tuple[str, ...] | None
+    effort: str | None
+    satisfaction: str | None
+    resolution: str | None
+    cost: str | None
+
+
+def _journey(raw: Any, items: dict, metrics: dict, xlas: dict) -> Journey | None:
+    if not isinstance(raw, dict) or not raw.get("column"):
+        return None
+    score = str(raw.get("score") or next(iter(xlas), ""))
+    xla = xlas.get(score)
+    target = raw.get("target", xla.target if xla is not None else None)
+    refs = raw.get("metrics")
+    if refs is None:
+        refs = ([i.ref for i in xla.indicators if i.kind == "o"] if xla is not None
+                else [m for m, v in metrics.items() if v.source == "tickets"])
+    return Journey(str(raw["column"]), tuple(str(s) for s in raw.get("stages") or ()), score,
+                   None if target is None else float(target), tuple(refs))
+
+
+def _channels(raw: Any, items: dict) -> Channels | None:
+    if not isinstance(raw, dict) or not raw.get("column"):
+        return None
+    first = lambda kind: next((i.id for i in items.values() if i.type == kind), None)  # noqa: E731
+    assisted = raw.get(ASSISTED)
+    return Channels(str(raw["column"]), tuple(str(c) for c in raw.get(DIGITAL) or ()),
+                    None if assisted is None else tuple(str(c) for c in assisted),
+                    raw.get("effort") or first("ces"), raw.get("satisfaction") or first("csat"),
+                    raw.get("resolution"), raw.get("cost"))
+
+
+def _check_journey_channels(path: Path, settings: dict, items: dict, metrics: dict, constructs: set, xlas: dict,
+                            problems: list[Problem]) -> None:
+    """``analysis.journey`` and ``analysis.channels``: columns are segments, stages and channels
+    are lists of distinct names, the score, items and metrics exist."""
+    raw = settings.get("analysis") or {}
+    if not isinstance(raw, dict):
+        return
+    segments = list(settings.get("segments") or [])
+    allowed = (settings.get("segment_values") or {}) if isinstance(settings.get("segment_values"), dict) else {}
+
+    def bad(key, value, rule):
+        problems.append(Problem(file=str(path), column=f"analysis.{key}", value=value, rule=rule))
+
+    def names(key, values, column, required=True):
+        if values is None and not required:
+            return []
+        if not isinstance(values, list) or not values or len(set(map(str, values))) != len(values):
+            bad(key, values, "a list of distinct names")
+            return []
+        if column in allowed:
+            for v in values:
+                if v not in allowed[column]:
+                    bad(key, v, f"not a value of {column} (segment_values: {', '.join(map(str, allowed[column]))})")
+        return [str(v) for v in values]
+
+    for key in ("journey", "channels"):
+        spec = raw.get(key)
+        if spec is not None and not (isinstance(spec, dict) and spec.get("column") in segments):
+            bad(f"{key}.column", spec.get("column") if isinstance(spec, dict) else spec,
+                f"not a segment column of xmo.yaml (segments: {', '.join(map(str, segments))})")
+    j = raw.get("journey")
+    if isinstance(j, dict):
+        names("journey.stages", j.get("stages"), j.get("column"))
+        score = j.get("score")
+        if score is not None and score not in xlas and score not in constructs and (
+                score not in items or items[score].type not in ("nps", "happiness", "csat", "ces", "likert")):
+            bad("journey.score", score, "an XLA id of ambitions.yaml, or a scored item or construct of the instrument")
+        target = j.get("target")
+        if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float))
+                                   or not 0 <= target <= 100):
+            bad("journey.target", target, "a number from 0 to 100 (the score's scale)")
+        for ref in j.get("metrics") or []:
+            if ref not in metrics:
+                bad("journey.metrics", ref, "a metric of metrics.yaml")
+    c = raw.get("channels")
+    if isinstance(c, dict):
+        digital = names(f"channels.{DIGITAL}", c.get(DIGITAL), c.get("column"))
+        assisted = names(f"channels.{ASSISTED}", c.get(ASSISTED), c.get("column"), required=False)
+        for ch in sorted(set(digital) & set(assisted)):
+            bad(f"channels.{ASSISTED}", ch, f"in both lists ({DIGITAL} and {ASSISTED}): each name is in one")
+        for key, kind in (("effort", "ces"), ("satisfaction", "csat")):
+            ref = c.get(key)
+            if ref is not None and (ref not in items or items[ref].type != kind):
+                bad(f"channels.{key}", ref, f"an item of type {kind} of the instrument")
+        ref = c.get("resolution")
+        if ref is not None and (ref not in metrics or metrics[ref].source != "tickets"
+                                or metrics[ref].aggregation != "rate"):
+            bad("channels.resolution", ref, "a tickets metric of metrics.yaml with aggregation: rate "
+                                            "(the share of tickets resolved at first contact)")
+        if c.get("cost") is not None and not isinstance(c.get("cost"), str):
+            bad("channels.cost", c.get("cost"), "the name of the outcomes column that holds the cost per contact")

@@ -25,6 +25,8 @@ from xmo_analysis.domain.text import comments_frame, examples
 from xmo_analysis.core.vocabulary import AT_RISK, MISSED
 from xmo_analysis.domain.xla import published_hidden, scored_counts, x_points, xla_scores
 from xmo_analysis.missions.common import Heading, missing_note
+from xmo_analysis.missions.common import journey_parts
+from xmo_analysis.domain.journey import journey_table
 
 
 # ---------------------------------------------------------------- who gets a report
@@ -217,6 +219,15 @@ def backlog_section(data: CycleData, audience: str | None = None, group: str | N
                           formats={"rice": lambda v: fmt_number(v, 0), "wsjf": fmt2})])
 
 
+def journey_section(data: CycleData, audience: str | None = None, group: str | None = None) -> Section:
+    """The group's own journey: its respondents' score at each stage in journey order, with CIs,
+    gaps and the weakest stage marked; stages with too few of the group's respondents hidden."""
+    aud, group = _resolve(data, audience, group)
+    if data.params.journey is None:
+        return Section([Text(["Params declare no journey (analysis.journey in xmo.yaml): no journey map."])])
+    return Section(journey_parts(data, journey_table(data, within=(aud.column, group)), who=group))
+
+
 def statuses(data: CycleData, audience: Audience) -> dict[str, dict[str, str]]:
     """Group -> {XLA: status} for every group that gets a report (the portal's table)."""
     ok, _ = eligible_groups(data, audience)
@@ -226,4 +237,4 @@ def statuses(data: CycleData, audience: Audience) -> dict[str, dict[str, str]]:
 
 
 __all__ = ["eligible_groups", "slugs", "statuses", "title", "scores_section", "items_section", "trend_section",
-           "comments_section", "backlog_section"]
+           "comments_section", "backlog_section", "journey_section"]

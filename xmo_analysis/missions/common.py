@@ -9,6 +9,8 @@ import html
 
 import pandas as pd
 
+from xmo_analysis.present import plots
+from xmo_analysis.present.display import Table, Text, fmt1, fmt_number, fmt_p, fmt_quantity, fmt_signed, label
 from xmo_analysis.sources.loaders import CycleData
 
 
@@ -63,3 +65,56 @@ def open_cycle(project_dir, cycle: str | None = None) -> CycleData:
         cycle = max(params.cycles.values(), key=lambda c: (c.start, c.id)).id
     shared = snapshot.opened(project_dir, cycle)
     return shared if shared is not None else load_cycle(project_dir, cycle)
+
+
+def journey_parts(data: CycleData, t: pd.DataFrame, who: str | None = None) -> list:
+    """The journey map's sentence, table and figure from :func:`~xmo_analysis.domain.journey.journey_table`
+    (mission 2: the organisation; audience reports: ``who``, one group's own journey)."""
+    params = data.params
+    spec = params.journey
+    policy = params.policy
+    min_n = params.min_group_size
+    where = f" in {who}" if who else ""
+    w = t[t["weakest"]]
+    if w.empty:
+        lead = f"No stage of the journey has enough respondents{where} to show a score this cycle."
+    else:
+        r = w.iloc[0]
+        target = "" if pd.isna(r["target"]) else f" against a target of {r['target']:.0f} ({r['status']})"
+        if pd.isna(r["diff"]):
+            versus = "."
+        else:
+            versus = (f"; {r['diff']:+.1f} points against the rest of the journey ({policy.ci} {r['diff_ci_low']:+.1f} "
+                      f"to {r['diff_ci_high']:+.1f}, p (BH) {fmt_p(r['p_adjusted'])}): "
+                      + ("a pain point." if t.attrs.get("pain_point") else "not significantly below the other stages."))
+        lead = (f"Weakest stage{where}: {r['stage']} (stage {r['order']} of {len(t)}), {t.attrs['score']} "
+                f"{r['score']:.1f} ({policy.ci} {r['ci_low']:.1f} to {r['ci_high']:.1f}){target}{versus}")
+    cols = ["order", "stage", "responses", "tickets", "score", "ci_low", "ci_high", "gap", "status", "diff",
+            "p_adjusted"]
+    metrics = [params.metrics[m] for m in spec.metrics]
+    shown = t[cols + [m.id for m in metrics]].copy()
+    shown["responses"] = [f"< {min_n}" if h else v for h, v in zip(t["suppressed"], t["responses"])]
+    shown.insert(2, "weakest", ["weakest" if x else "" for x in t["weakest"]])
+    formats = {"score": fmt1, "ci_low": fmt1, "ci_high": fmt1, "gap": fmt_signed, "diff": fmt_signed,
+               "p_adjusted": fmt_p, "tickets": lambda v: fmt_number(v, 0), "responses": lambda v: fmt_number(v, 0),
+               "order": lambda v: fmt_number(v, 0)}
+    for m in metrics:
+        formats[m.id] = lambda v, unit=m.unit: fmt_quantity(v, unit)
+    labels = {**policy.ci_labels(), "diff": "vs rest of journey", "p_adjusted": "p (BH)", "order": "#",
+              "tickets": "tickets at the stage (all)" if who else "tickets", **{m.id: m.label for m in metrics}}
+    undeclared = t.attrs.get("undeclared") or []
+    note = (f"Stages in journey order (params). Score: {t.attrs['score']}"
+            + (", its O indicators from the stage's own tickets where they know the stage" if spec.score in params.xlas else "")
+            + f"; 'vs rest of journey' compares survey answers with the other stages{where} "
+            f"({'weighted, design-based' if t.attrs.get('weighted') else 'Welch t'}), p adjusted over the stages shown "
+            "(Benjamini-Hochberg). Weakest: the lowest score among the stages shown; a pain point when it is also "
+            f"significantly below the rest. Stages with fewer than {min_n} respondents are hidden (with one more when "
+            "only one is small). O indicators: over the tickets at each stage"
+            + (" (every ticket at the stage, not only the group's)" if who else "")
+            + "; '—' when the tickets do not record the stage."
+            + (f" Responses at stages the journey does not declare are left out ({', '.join(undeclared)})."
+               if undeclared else ""))
+    return [Text([lead]),
+            Table(shown, caption=f"Journey map{where}: {t.attrs['score']} by {label(spec.column)}, {data.cycle}",
+                  formats=formats, labels=labels, note=note),
+            plots.journey_map(t, policy.ci, t.attrs["score"], min_n)]

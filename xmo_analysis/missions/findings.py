@@ -22,6 +22,10 @@ from xmo_analysis.domain.language import settings as language_settings, unscored
 from xmo_analysis.domain.topics import NEW, discover
 from xmo_analysis.core.vocabulary import AT_RISK, MET, MISSED
 from xmo_analysis.domain.xla import cycle_design, cycle_points, scored_counts, xla_scores
+from xmo_analysis.domain.journey import journey_table
+from xmo_analysis.domain.channels import channel_mix, channel_spec, channel_table, digital_vs_assisted
+from xmo_analysis.missions.common import journey_parts
+from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL
 from xmo_analysis.missions.common import missing_note
 
 
@@ -413,3 +417,93 @@ def topics_section(data: CycleData) -> Section:
                            note=f"Only from topics of at least {data.params.min_comment_group} comments, and only "
                                 f"comments whose every segment group has at least {data.params.min_comment_group}."))
     return Section(parts, heading="Topics beyond the rules")
+
+
+# ---------------------------------------------------------------- journey map and channels
+def journey_section(data: CycleData) -> Section:
+    """The journey map: each stage in journey order with its volume, score and CI, gap and status,
+    O indicators and difference to the rest of the journey; the weakest stage marked."""
+    if data.params.journey is None:
+        return Section([Text(["Params declare no journey (analysis.journey in xmo.yaml): no journey map."])])
+    return Section(journey_parts(data, journey_table(data)))
+
+
+def channels_section(data: CycleData) -> Section:
+    """Per channel: effort, satisfaction, first-contact resolution, cost and share; digital against
+    assisted channels with a test; the mix of channels over cycles."""
+    params = data.params
+    if params.channels is None:
+        return Section([Text(["Params declare no channels (analysis.channels in xmo.yaml): no assessment of channels."])])
+    spec = channel_spec(params)
+    policy = params.policy
+    min_n = params.min_group_size
+    t = channel_table(data)
+    cmp = digital_vs_assisted(data)
+    mix = channel_mix(data)
+    col = spec.column
+    kinds = dict(zip(t[col], t["kind"]))
+    dig = ", ".join(c for c, k in kinds.items() if k == DIGITAL)
+    ass = ", ".join(c for c, k in kinds.items() if k == ASSISTED)
+    sentences = []
+    for r in cmp.itertuples():
+        if r.suppressed or pd.isna(r.diff):
+            sentences.append(f"{r.measure[0].upper() + r.measure[1:]}: too few respondents in one group to compare.")
+            continue
+        word = "significant" if policy.significant(r.p_value) else "not significant"
+        sentences.append(f"{r.measure[0].upper() + r.measure[1:]}: {DIGITAL} ({dig}) {getattr(r, DIGITAL):.2f} against {ASSISTED} ({ass}) "
+                         f"{getattr(r, ASSISTED):.2f}, a difference of {r.diff:+.2f} ({policy.ci} {r.diff_ci_low:+.2f} to "
+                         f"{r.diff_ci_high:+.2f}; p {fmt_p(r.p_value)}, {r.method}): {word}.")
+    prev = params.previous_cycle(data.cycle)
+    now = mix[(mix["cycle"] == data.cycle)]
+    what = "tickets" if now["change_tickets"].notna().any() else "responses"
+    moved = now.dropna(subset=[f"change_{what}"])
+    if prev and len(moved):
+        top = moved.loc[moved[f"change_{what}"].abs().idxmax()]
+        sentences.append(f"Since {prev}, the mix of {what} across channels moved most in {top[col]} "
+                         f"({top[f'change_{what}']:+.1f} points to {fmt_pct(top[f'share_of_{what}'])}, "
+                         f"p {fmt_p(top[f'p_{what}'])}).")
+    if not t.attrs.get("cost"):
+        sentences.append("No cost data: cost per contact needs an outcomes source that holds it for each of the channels "
+                         "(channels.cost in params/xmo.yaml names its column).")
+    shown = t.copy()
+    shown["responses"] = [f"< {min_n}" if h else v for h, v in zip(t["suppressed"], t["responses"])]
+    keep = [col, "kind", "responses", "effort", "effort_ci_low", "effort_ci_high", "satisfaction",
+            "satisfaction_ci_low", "satisfaction_ci_high", "tickets", "fcr", "fcr_ci_low", "fcr_ci_high",
+            "share_of_responses", "share_of_tickets"] + (["cost_per_contact"] if t.attrs.get("cost") else [])
+    ci = policy.ci
+    table = Table(shown[keep], caption=f"Channels, {data.cycle}: effort, satisfaction, first-contact resolution",
+                  formats={"effort": fmt2, "effort_ci_low": fmt2, "effort_ci_high": fmt2, "satisfaction": fmt1,
+                           "satisfaction_ci_low": fmt1, "satisfaction_ci_high": fmt1, "fcr": fmt_pct,
+                           "fcr_ci_low": fmt_pct, "fcr_ci_high": fmt_pct, "share_of_responses": fmt_pct,
+                           "share_of_tickets": fmt_pct, "cost_per_contact": fmt2,
+                           "tickets": lambda v: fmt_number(v, 0), "responses": lambda v: fmt_number(v, 0)},
+                  labels={"effort": "effort (CES 1-7)", "effort_ci_low": f"{ci} low", "effort_ci_high": f"{ci} high",
+                          "satisfaction": "CSAT % top-2", "satisfaction_ci_low": f"{ci} low",
+                          "satisfaction_ci_high": f"{ci} high", "fcr": "first-contact resolution",
+                          "fcr_ci_low": f"{ci} low", "fcr_ci_high": f"{ci} high",
+                          "share_of_responses": "share of responses", "share_of_tickets": "share of tickets",
+                          "cost_per_contact": "cost per contact"}, status=(),
+                  note=f"Effort: mean CES (higher = easier); satisfaction: share of 4-5 answers; both "
+                       f"{'weighted' if t.attrs.get('weighted') else 'unweighted'}. First-contact resolution over the "
+                       f"tickets of each of the channels (Wilson {ci}). Channels with fewer than {min_n} respondents show no survey "
+                       "result (with one more when only one is small); their ticket figures stay.")
+    versus = Table(cmp.drop(columns=["suppressed"]), caption=f"Digital ({dig}) against assisted ({ass}) channels",
+                   formats={DIGITAL: fmt2, ASSISTED: fmt2, "diff": fmt2, "diff_ci_low": fmt2, "diff_ci_high": fmt2,
+                            "p_value": fmt_p, "n_digital": lambda v: fmt_number(v, 0),
+                            "n_assisted": lambda v: fmt_number(v, 0)},
+                   labels={"diff": f"{DIGITAL} - {ASSISTED}", **policy.ci_labels("diff_ci_low", "diff_ci_high"),
+                           "p_value": "p", "n_digital": f"n {DIGITAL}", "n_assisted": f"n {ASSISTED}"}, status=(),
+                   note="Welch t for effort, two-proportion z for satisfaction and first-contact resolution; "
+                        "design-based (svyglm) when the survey is weighted.")
+    cols = [col, "kind", "share_of_responses", "change_responses", "p_responses", "share_of_tickets",
+            "change_tickets", "p_tickets"]
+    shift = Table(now[cols], caption=f"Channel mix, {data.cycle} against {prev or 'no previous cycle'}", status=(),
+                  formats={"share_of_responses": fmt_pct, "share_of_tickets": fmt_pct, "change_responses": fmt_signed,
+                           "change_tickets": fmt_signed, "p_responses": fmt_p, "p_tickets": fmt_p},
+                  labels={"share_of_responses": "share of responses", "change_responses": "change (points)",
+                          "p_responses": "p", "share_of_tickets": "share of tickets",
+                          "change_tickets": "change (points)", "p_tickets": "p"},
+                  note="Shares of the contacts in the declared channels; change against the previous cycle with "
+                       "the two-proportion z-test. Channels hidden in a cycle's responses show no share there.")
+    return Section([Text(sentences, bullets=True), table, versus, shift, plots.channel_view(t, mix, ci, col)])
+

@@ -32,6 +32,31 @@ Planted effects, for tests and analyses to find:
    its digital scores lower, so weighting to the population (raking) lowers the digital score.
 4. **A slow upward trend** in happiness (+0.08 SD per cycle) and a 4 % per cycle improvement
    in resolution times.
+6. **Onboarding is the weakest journey stage.** Respondents at the onboarding stage score the
+   support construct 0.65 latent SD lower (everyone else 0.07 higher, so the organisation's level
+   is unchanged): lower support items, CSAT and happiness, so XLA-SD is clearly lowest there.
+   Tickets carry their ``journey_stage`` too; onboarding tickets are resolved at first contact
+   0.6 times as often.
+7. **Digital channels take more effort.** Respondents whose last contact was digital (portal,
+   chat) answer CES 0.3 lower, assisted ones (phone, walk-in) 0.2 higher: about 0.5 apart on 1-7.
+   First-contact resolution (``first_contact_resolved`` in tickets; never when reopened) is
+   likelier in assisted channels: 50 % portal, 62 % chat, 72 % phone, 80 % walk-in.
+8. **Contacts shift to digital.** Each cycle the portal gains 2 points and chat 3 points of the
+   channel mix while phone loses 2 and walk-in 3 (walk-in 15 % of contacts in Q1, 6 % in Q4),
+   in tickets and responses alike.
+
+Planted in the comments (drawn from a generator spawned from the main one, so that no other
+value changed):
+
+- **A new topic: office Wi-Fi.** A complaint or mixed comment becomes its opening sentence plus
+  one of five sentences about the Wi-Fi in the meeting rooms (``_WIFI``), with probability 3 %,
+  10 %, 17 % and 24 % in cycles 1 to 4: a topic that grows each cycle (about 2 % of the English
+  comments in Q1, 17 % in Q4 at full size), mostly negative (its openings are complaints; "drops"
+  is in the lexicon), and matched by no theme rule of ``params/text.yaml`` (none of its words is a
+  keyword), so theme discovery should find it as new.
+- **Comments in other languages.** 10 % of comments (after the above) are replaced by one in
+  Dutch, Spanish or French (equally likely) of the same tone (``_FOREIGN``): the English lexicon
+  must leave them unscored, and the reports count them per language.
 
 Planted in the comments (drawn from a generator spawned from the main one, so that no other
 value changed):
@@ -82,6 +107,11 @@ DEPARTMENTS = {"Finance": 0.10, "HR": 0.07, "Sales": 0.17, "Marketing": 0.09, "E
                "Operations": 0.18, "Legal": 0.05, "Customer Support": 0.12}
 LOCATIONS = {"London": 0.35, "Manchester": 0.25, "Lisbon": 0.20, "Singapore": 0.20}
 CHANNELS = {"portal": 0.35, "phone": 0.25, "chat": 0.25, "walk-in": 0.15}
+# planted effects 6-8: the shift of the mix per cycle, the digital channels, first-contact resolution
+CHANNEL_SHIFT = {"portal": 0.02, "phone": -0.02, "chat": 0.03, "walk-in": -0.03}
+DIGITAL_CHANNELS = ("portal", "chat")
+FCR_BY_CHANNEL = {"portal": 0.50, "chat": 0.62, "phone": 0.72, "walk-in": 0.80}
+WEAKEST_STAGE = "onboarding"
 STAGES = {"onboarding": 0.10, "request": 0.40, "incident": 0.40, "change": 0.10}
 EXPERIENCE_TYPES = {"CX": 0.40, "EX": 0.25, "UX": 0.30, "PX": 0.05}
 SELF_SERVICE_LOCATIONS = ("London", "Lisbon")
@@ -124,6 +154,7 @@ def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: floa
     tickets, responses, telemetry = [], [], {}
     for k, (cycle, (start, end)) in enumerate(CYCLES.items()):
         t = _tickets(rng, staff, cycle, k, start, end, max(200, int(TICKETS_PER_CYCLE * scale)))
+        t = _journey_channels(np.random.default_rng([seed, 16, k]), t)
         tm = _telemetry(rng, devices, k, start, end)
         tickets.append(t)
         telemetry[cycle] = tm
@@ -222,7 +253,7 @@ def _tickets(rng, staff, cycle, k, start, end, n) -> pd.DataFrame:
     span = (pd.Timestamp(end) + pd.Timedelta(days=1) - t0).total_seconds()
     opened = t0 + pd.to_timedelta(np.sort(rng.random(n)) * span * 0.97, unit="s")
     priority = _pick(rng, {"P1": 0.05, "P2": 0.15, "P3": 0.50, "P4": 0.30}, n)
-    channel = _pick(rng, CHANNELS, n)
+    channel = _pick(rng, _channel_mix(k), n)
     median_h = pd.Series(priority).map({"P1": 2.0, "P2": 4.0, "P3": 7.0, "P4": 16.0}).to_numpy()
     factor = (np.where(who["department"] == "Operations", 2.6, 1.0)
               * pd.Series(channel).map({"portal": 1.1, "phone": 0.85, "chat": 0.9, "walk-in": 0.7}).to_numpy()
@@ -240,6 +271,21 @@ def _tickets(rng, staff, cycle, k, start, end, n) -> pd.DataFrame:
         "location": who["location"].to_numpy(),
         "sla_met": hours <= sla, "reopened": rng.random(n) < reopen_p,
     })
+
+
+def _channel_mix(k: int) -> dict[str, float]:
+    """Planted effect 8: the channel mix of cycle ``k`` (0 = 2026-Q1)."""
+    return {c: p + k * CHANNEL_SHIFT[c] for c, p in CHANNELS.items()}
+
+
+def _journey_channels(rng, tickets: pd.DataFrame) -> pd.DataFrame:
+    """Planted effects 6 and 7 on tickets (their own generator, so the other columns are drawn as
+    before): each ticket's journey stage and whether it was resolved at first contact."""
+    n = len(tickets)
+    stage = _pick(rng, STAGES, n)
+    p = tickets["channel"].map(FCR_BY_CHANNEL).to_numpy(float) * np.where(stage == WEAKEST_STAGE, 0.6, 1.0)
+    fcr = (rng.random(n) < p) & ~tickets["reopened"].to_numpy(bool)
+    return tickets.assign(journey_stage=stage, first_contact_resolved=fcr)
 
 
 def _telemetry(rng, devices, k, start, end) -> pd.DataFrame:
@@ -283,7 +329,7 @@ def _responses(rng, staff, devices, tickets, telemetry, cycle, k, start, end) ->
         "selfservice": 0.4 * g + 0.7 * selfservice_on - 0.1 * res_z + rng.normal(0, 0.6, n),
         "communication": 0.5 * g + 0.15 * k / 3 + rng.normal(0, 0.6, n),
     }
-    channel = _pick(rng, CHANNELS, n)
+    channel = _pick(rng, _channel_mix(k), n)
     frame = pd.DataFrame({
         "respondent_id": who["employee_id"], "cycle": cycle,
         "submitted_at": (pd.Timestamp(end) - pd.Timedelta(days=20)
@@ -291,10 +337,15 @@ def _responses(rng, staff, devices, tickets, telemetry, cycle, k, start, end) ->
         "department": who["department"], "location": who["location"], "channel": channel,
         "journey_stage": _pick(rng, STAGES, n), "experience_type": _pick(rng, EXPERIENCE_TYPES, n),
     })
+    # planted effect 6: the weakest stage (mean-preserving); 7: effort in digital channels
+    weak, share = (frame["journey_stage"] == WEAKEST_STAGE).to_numpy(), STAGES[WEAKEST_STAGE]
+    latent["support"] = latent["support"] + np.where(weak, -0.65, 0.65 * share / (1 - share))
+    effort = np.where(np.isin(channel, DIGITAL_CHANNELS), -0.3, 0.2)
     overall = 0.45 * latent["support"] + 0.35 * latent["digital"] + 0.2 * latent["selfservice"] + 0.08 * k
     frame["happiness"] = _ordinal(7.3 + 1.7 * overall + rng.normal(0, 0.8, n), 0, 10)
     frame["csat"] = _ordinal(3.9 + 0.9 * latent["support"] + rng.normal(0, 0.5, n), 1, 5)
-    frame["ces"] = _ordinal(4.8 + 1.1 * latent["selfservice"] + 0.4 * latent["support"] + rng.normal(0, 0.6, n), 1, 7)
+    frame["ces"] = _ordinal(4.8 + effort + 1.1 * latent["selfservice"] + 0.4 * latent["support"]
+                            + rng.normal(0, 0.6, n), 1, 7)
     for construct, items in LIKERT.items():
         for j, item in enumerate(items):
             value = _ordinal(3.55 + 0.05 * j + 0.85 * latent[construct] + rng.normal(0, 0.55, n), 1, 5)

@@ -16,6 +16,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL  # noqa: E402
+
 PALETTE = {"met": "#2e7d32", "at risk": "#ef8f00", "missed": "#c62828"}
 WIDTH = 7.2  # inches: the text width of an A4 page with 2 cm margins
 
@@ -165,6 +167,75 @@ def control_chart(chart: pd.DataFrame) -> Chart:
         ax.set_xticks(x, [c.split("-")[-1] for c in t["cycle"]])
         ax.set_title(xid, fontsize=9)
     fig.suptitle("Control charts: centre line and 3-sigma limits (red points fall outside)", fontsize=10)
+    return _done(fig)
+
+
+def journey_map(table: pd.DataFrame, ci: str, score: str, min_n: int) -> Chart:
+    """The journey map: stages left to right in journey order, each stage's score with its CI
+    (coloured by status), the target as a dashed line, the weakest stage ringed in red; below,
+    the responses per stage (and the tickets when they know the stage). Hidden stages say so."""
+    t = table.sort_values("order", kind="stable").reset_index(drop=True)
+    x = np.arange(len(t))
+    fig, (ax, vol) = plt.subplots(2, 1, figsize=(WIDTH, 4.4), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    shown = t[~t["suppressed"].astype(bool) & t["score"].notna()]
+    xs = x[shown.index]
+    ax.plot(xs, shown["score"].astype(float), color="#90a4ae", lw=1.2, ls="-", zorder=1)
+    for xi, row in zip(xs, shown.itertuples()):
+        colour = PALETTE.get(row.status, "#1565c0") if isinstance(row.status, str) else "#1565c0"
+        ax.errorbar(xi, row.score, yerr=[[row.score - row.ci_low], [row.ci_high - row.score]], fmt="o", ms=8,
+                    color=colour, capsize=5, zorder=3)
+        if row.weakest:
+            ax.scatter([xi], [row.score], s=420, facecolors="none", edgecolors="#c62828", linewidths=2, zorder=4)
+            ax.annotate("weakest", (xi, row.ci_low), textcoords="offset points", xytext=(0, -16), ha="center",
+                        color="#c62828", fontsize=9, fontweight="bold")
+    targets = t["target"].dropna()
+    values = [*shown["ci_low"].astype(float), *shown["ci_high"].astype(float), *targets.astype(float)]
+    lo, hi = (min(values) - 4, max(values) + 3) if values else (0, 100)
+    if len(targets):
+        ax.axhline(float(targets.iloc[0]), ls="--", color="#212121", lw=1)
+        ax.annotate("target", (x[-1] + 0.35, float(targets.iloc[0])), fontsize=8, va="bottom", ha="right")
+    for xi, row in zip(x, t.itertuples()):
+        if row.suppressed or pd.isna(row.score):
+            ax.text(xi, (lo + hi) / 2, f"hidden\n(fewer than {min_n})" if row.suppressed else "no responses",
+                    ha="center", va="center", fontsize=8, color="#757575")
+    ax.set_ylim(lo, hi)
+    ax.set(ylabel=f"Score (0-100), {ci}", title=f"Journey map: {score} by stage")
+    responses = pd.to_numeric(t["responses"].where(~t["suppressed"].astype(bool)), errors="coerce")
+    vol.bar(x - 0.2, responses.fillna(0), width=0.4, color="#1565c0", label="responses")
+    if t["tickets"].notna().any():
+        twin = vol.twinx()
+        twin.bar(x + 0.2, t["tickets"].astype(float).fillna(0), width=0.4, color="#b0bec5", label="tickets")
+        twin.set_ylabel("tickets", fontsize=8)
+        twin.grid(False)
+    vol.set_ylabel("responses", fontsize=8)
+    vol.set_xticks(x, [f"{o}. {s}" for o, s in zip(t["order"], t["stage"])])
+    vol.set_xlim(-0.6, len(t) - 0.4)
+    return _done(fig)
+
+
+def channel_view(table: pd.DataFrame, mix: pd.DataFrame, ci: str, column: str) -> Chart:
+    """Left: effort (CES mean) per channel with its CI, digital and assisted in two colours.
+    Right: each channel's share of tickets (or responses) per cycle: where contacts shift."""
+    fig, (ax, sh) = plt.subplots(1, 2, figsize=(WIDTH, 3.0), gridspec_kw={"width_ratios": [1, 1.3]})
+    colours = {DIGITAL: "#1565c0", ASSISTED: "#ef8f00"}
+    t = table[~table["suppressed"].astype(bool) & table["effort"].notna()].reset_index(drop=True)
+    y = np.arange(len(t))[::-1]
+    for yi, row in zip(y, t.itertuples()):
+        ax.errorbar(row.effort, yi, xerr=[[row.effort - row.effort_ci_low], [row.effort_ci_high - row.effort]],
+                    fmt="o", color=colours.get(row.kind, "#555"), capsize=4)
+    ax.set_yticks(y, [f"{name} ({kind})" for name, kind in zip(t[column], t["kind"])])
+    ax.set(xlabel=f"CES mean (1-7, higher = easier), {ci}", title="Effort and the mix of channels")
+    what = "share_of_tickets" if mix["share_of_tickets"].notna().any() else "share_of_responses"
+    cycles = list(dict.fromkeys(mix["cycle"]))
+    for ch, part in mix.groupby(column, sort=False):
+        part = part.set_index("cycle").reindex(cycles)
+        kind = part["kind"].dropna().iloc[0] if part["kind"].notna().any() else ""
+        sh.plot(np.arange(len(cycles)), part[what].astype(float), marker="o", label=ch,
+                ls="-" if kind == DIGITAL else "--")
+    sh.set_xticks(np.arange(len(cycles)), [c.split("-")[-1] for c in cycles])
+    sh.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    sh.set_ylabel(f"share of {what.split('_')[-1]}", fontsize=8)
+    sh.legend(fontsize=7, title=f"solid: {DIGITAL}", title_fontsize=7)
     return _done(fig)
 
 

@@ -78,6 +78,8 @@ def tickets_schema(params: Params) -> pa.DataFrameSchema:
         # pandas' nullable boolean: a blank stays missing instead of becoming True or False
         "sla_met": pa.Column("boolean", nullable=True, coerce=True),
         "reopened": pa.Column("boolean", nullable=True, coerce=True),
+        # optional: was the ticket resolved at the first contact (the channel assessment's FCR)
+        "first_contact_resolved": pa.Column("boolean", nullable=True, coerce=True, required=False),
         # waste (lean service management): optional, counted or timed by the ticketing tool or
         # from its event log (sources.eventlog: take max of a reassignment count, wait)
         "reassignments": pa.Column(float, nullable=True, coerce=True, required=False,
