@@ -116,6 +116,17 @@ def _unguarded(fn: ast.FunctionDef, module_names: set[str]) -> list[int]:
     return out
 
 
+def _parametrized(fn: ast.FunctionDef) -> set[str]:
+    """The arguments a ``pytest.mark.parametrize`` decorator gives values written in the file."""
+    out = set()
+    for dec in fn.decorator_list:
+        if isinstance(dec, ast.Call) and ast.unparse(dec.func).endswith("parametrize") and dec.args \
+                and isinstance(dec.args[0], ast.Constant) and isinstance(dec.args[1] if len(dec.args) > 1 else None,
+                                                                         (ast.List, ast.Tuple)):
+            out |= {a.strip() for a in str(dec.args[0].value).split(",")}
+    return out
+
+
 def test_loops_that_assert_cannot_run_zero_times():
     """A loop (or ``all(...)``) over a collection that could be empty asserts nothing when it is
     empty: the test must also assert the collection's size or content, or a counter the loop
@@ -127,7 +138,8 @@ def test_loops_that_assert_cannot_run_zero_times():
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 loops += sum(isinstance(n, ast.For) for n in ast.walk(node))
-                found += [f"{path.relative_to(TESTS)}:{line} ({node.name})" for line in _unguarded(node, module_names)]
+                found += [f"{path.relative_to(TESTS)}:{line} ({node.name})"
+                          for line in _unguarded(node, module_names | _parametrized(node))]
     assert loops > 50
     assert not found, "loops or all() over a collection that may be empty, with no assertion about it:\n" + "\n".join(found)
 

@@ -57,6 +57,9 @@ class Analysis:
     context_by : the segment column of the X-O-T context table (default: the first breakdown).
     openness_by : the segment column of compliments and complaints (default: the first segment
         that is not a breakdown, else the first breakdown).
+    waste : ticket metric ids of the overhead and waste table (lean service management: reopens,
+        reassignments, hours waiting; default: none, the table is left out).
+    waste_by : the segment column of the waste table (default: ``context_by``).
     """
 
     outcome: str | None
@@ -65,6 +68,8 @@ class Analysis:
     breakdowns: tuple[str, ...]
     context_by: str | None
     openness_by: str | None
+    waste: tuple[str, ...] = ()
+    waste_by: str | None = None
 
 
 OUTCOME_TYPES = ("happiness", "nps", "csat", "ces")
@@ -84,7 +89,7 @@ def _analysis(raw: dict, items: dict, metrics: dict, segments: list, population_
     context_by = raw.get("context_by") or (breakdowns[0] if breakdowns else None)
     openness_by = raw.get("openness_by") or next((s for s in segments if s not in breakdowns), context_by)
     return Analysis(outcome, tuple(drivers), tuple(raw.get("log_drivers") or ()), tuple(breakdowns), context_by,
-                    openness_by)
+                    openness_by, tuple(raw.get("waste") or ()), raw.get("waste_by") or context_by)
 
 
 def _check_audiences(path: Path, raw: Any, segments: list, min_group: int, problems: list[Problem]) -> None:
@@ -154,7 +159,11 @@ def _check_analysis(path: Path, settings: dict, items: dict, metrics: dict, cons
             if ref not in constructs and ref not in metrics:
                 problems.append(Problem(file=str(path), column=f"analysis.{key}", value=ref,
                                         rule="a driver is a construct of the instrument or a metric of metrics.yaml"))
-    for key in ("breakdowns", "context_by", "openness_by"):
+    for ref in raw.get("waste") or []:
+        if ref not in metrics or metrics[ref].source != "tickets":
+            problems.append(Problem(file=str(path), column="analysis.waste", value=ref,
+                                    rule="a waste indicator is a tickets metric of metrics.yaml"))
+    for key in ("breakdowns", "context_by", "openness_by", "waste_by"):
         vals = raw.get(key)
         for seg in ([vals] if isinstance(vals, str) else vals or []):
             if seg not in segments:

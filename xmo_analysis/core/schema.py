@@ -77,7 +77,7 @@ XMO = {
     "missions": ListOf({"id": ANY, "notebook": ANY, "title": ANY}),
     "audiences": MapOf({"column": ANY, "min_respondents": ANY, "title": ANY, "notebook": ANY}),
     "analysis": {"outcome": ANY, "drivers": ANY, "log_drivers": ANY, "breakdowns": ANY, "context_by": ANY,
-                 "openness_by": ANY,
+                 "openness_by": ANY, "waste": ANY, "waste_by": ANY,
                  "journey": {"column": ANY, "stages": ANY, "score": ANY, "target": ANY, "metrics": ANY},
                  "channels": {"column": ANY, DIGITAL: ANY, ASSISTED: ANY, "effort": ANY, "satisfaction": ANY,
                               "resolution": ANY, "cost": ANY}},

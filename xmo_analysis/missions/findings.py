@@ -27,6 +27,8 @@ from xmo_analysis.domain.channels import channel_mix, channel_spec, channel_tabl
 from xmo_analysis.missions.common import journey_parts
 from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL
 from xmo_analysis.missions.common import missing_note
+from xmo_analysis.core.memo import memo
+from xmo_analysis.domain.waste import waste_by_cycle, waste_by_segment, waste_metrics
 
 
 # ---------------------------------------------------------------- drivers
@@ -80,8 +82,13 @@ def segment_gaps(data: CycleData, xla_id: str, by: str) -> pd.DataFrame:
     of the organisation with raw and Benjamini-Hochberg adjusted p-values.
 
     Hidden groups come from the suppression boundary (complementary suppression included) and
-    are left out of the multiple-testing family.
+    are left out of the multiple-testing family. Computed once per loaded cycle (the conclusions,
+    the segment sections and the results file ask for the same tables); callers get a copy.
     """
+    return memo(data, ("segment_gaps", data.cycle, xla_id, by), lambda: _segment_gaps(data, xla_id, by)).copy()
+
+
+def _segment_gaps(data: CycleData, xla_id: str, by: str) -> pd.DataFrame:
     design = cycle_design(data)
     hidden = hidden_groups(scored_counts(data, by), data.params.min_group_size)
     cmp = design.compare_segments(cycle_points(data, xla_id), by, skip=set(hidden[hidden].index),
@@ -329,6 +336,45 @@ def save_results(data: CycleData, output_dir) -> Text:
     return Text([f"Key results saved to {path.name}." if path else "No output folder: results not saved."], css="muted")
 
 
+# ---------------------------------------------------------------- overhead and waste
+def waste_section(data: CycleData) -> Section:
+    """Reopened tickets, reassignments and hours waiting per segment (this cycle, change since the
+    last) and for the organisation per cycle: the waste of lean service management, as O
+    indicators with their targets (``analysis.waste``)."""
+    metrics = waste_metrics(data.params)
+    if not metrics:
+        return Section([Text(["No waste indicators in params (analysis.waste): reopens, reassignments and hours "
+                              "waiting are not analysed."])])
+    if not data.has("tickets"):
+        return Section([Text(["No tickets source in params: overhead and waste cannot be measured this cycle."])])
+    seg = waste_by_segment(data)
+    by = data.params.analysis.waste_by or "segment"
+    fmt = {m.id: (fmt_pct if m.aggregation == "rate" else fmt2) for m in metrics}
+    delta = {f"Δ {m.id}": ((lambda v: fmt_signed(100 * v) + " pts") if m.aggregation == "rate" else fmt_signed)
+             for m in metrics}
+    names = {m.id: m.label for m in metrics} | {f"Δ {m.id}": f"change in {m.label.lower()}" for m in metrics}
+    org = seg.iloc[0]
+    rows = seg.iloc[1:]
+    lines = []
+    for m in metrics:
+        known = rows[rows[m.id].notna()]
+        if known.empty:
+            continue
+        worst = known.loc[known[m.id].idxmax() if m.direction == "lower" else known[m.id].idxmin()]
+        meets = org[m.id] <= m.target if m.direction == "lower" else org[m.id] >= m.target
+        shown = fmt[m.id]
+        lines.append(f"{m.label}: {shown(org[m.id])} across the organisation (target {shown(m.target)}, "
+                     f"{'met' if meets else 'not met'}); worst in {worst[by]} at {shown(worst[m.id])}.")
+    trend = waste_by_cycle(data)
+    return Section([
+        Text(lines or ["No ticket carries the waste indicators' columns this cycle."], bullets=bool(lines)),
+        Table(seg.rename(columns=names), status=(), caption=f"Overhead and waste by {label(by)}, {data.cycle}",
+              formats={"tickets": lambda v: fmt_number(v, 0), **{names[k]: f for k, f in {**fmt, **delta}.items()}},
+              note="Hours waiting per ticket count a ticket that never waited as 0. A group without tickets is "
+                   "unknown (—), never 0. Operational data: no respondent threshold applies."),
+        Table(trend.rename(columns=names), status=(), caption="Overhead and waste across the organisation, by cycle",
+              formats={"tickets": lambda v: fmt_number(v, 0), **{names[k]: f for k, f in fmt.items()}}),
+    ])
 
 
 # ---------------------------------------------------------------- time lost and its cost
@@ -377,6 +423,8 @@ def lost_time_section(data: CycleData) -> Section:
                                 "hourly cost and the hours behind each answer are taken as known. Groups under "
                                 f"{params.min_group_size} answers hidden (with their complement)."))
     return Section(parts)
+
+
 # ---------------------------------------------------------------- topics beyond the rules
 def topics_section(data: CycleData) -> Section:
     """Topics found in the cycle's comments (NMF on TF-IDF, :mod:`xmo_analysis.domain.topics`)

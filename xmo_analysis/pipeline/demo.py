@@ -8,7 +8,7 @@ For each cycle 2026-Q1..2026-Q4 the generator writes (under ``data/demo/``, in t
   CES (1-7), 12 Likert items (1-5) for four constructs, each with one reverse-keyed item, and
   free-text comments (about 45 %), a few of which carry e-mail addresses and phone numbers;
 - ``tickets.parquet`` — about 20,000 service-desk tickets per cycle (opened/resolved times,
-  priority, SLA met, reopened, channel, requester);
+  priority, SLA met, reopened, reassignments, hours waiting, channel, requester);
 - ``telemetry/cycle=<id>/part-0.parquet`` — device-day telemetry for about 5,000 devices on
   working days (boot time, crashes, business-app latency), hive-partitioned by cycle;
 - ``population.csv`` — headcount per department x location;
@@ -32,6 +32,9 @@ Planted effects, for tests and analyses to find:
    its digital scores lower, so weighting to the population (raking) lowers the digital score.
 4. **A slow upward trend** in happiness (+0.08 SD per cycle) and a 4 % per cycle improvement
    in resolution times.
+5. **Waste in Operations.** Its tickets are reassigned 1.1 times on average (0.35 elsewhere) and
+   35 % of them wait, 13.5 hours on average when they do (18 % and 6 hours elsewhere): about
+   4.7 hours waiting per ticket against 1.1 (``reassignments``, ``waiting_hours`` in tickets).
 6. **Onboarding is the weakest journey stage.** Respondents at the onboarding stage score the
    support construct 0.65 latent SD lower (everyone else 0.07 higher, so the organisation's level
    is unchanged): lower support items, CSAT and happiness, so XLA-SD is clearly lowest there.
@@ -44,19 +47,6 @@ Planted effects, for tests and analyses to find:
 8. **Contacts shift to digital.** Each cycle the portal gains 2 points and chat 3 points of the
    channel mix while phone loses 2 and walk-in 3 (walk-in 15 % of contacts in Q1, 6 % in Q4),
    in tickets and responses alike.
-
-Planted in the comments (drawn from a generator spawned from the main one, so that no other
-value changed):
-
-- **A new topic: office Wi-Fi.** A complaint or mixed comment becomes its opening sentence plus
-  one of five sentences about the Wi-Fi in the meeting rooms (``_WIFI``), with probability 3 %,
-  10 %, 17 % and 24 % in cycles 1 to 4: a topic that grows each cycle (about 2 % of the English
-  comments in Q1, 17 % in Q4 at full size), mostly negative (its openings are complaints; "drops"
-  is in the lexicon), and matched by no theme rule of ``params/text.yaml`` (none of its words is a
-  keyword), so theme discovery should find it as new.
-- **Comments in other languages.** 10 % of comments (after the above) are replaced by one in
-  Dutch, Spanish or French (equally likely) of the same tone (``_FOREIGN``): the English lexicon
-  must leave them unscored, and the reports count them per language.
 
 Planted in the comments (drawn from a generator spawned from the main one, so that no other
 value changed):
@@ -154,6 +144,7 @@ def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: floa
     tickets, responses, telemetry = [], [], {}
     for k, (cycle, (start, end)) in enumerate(CYCLES.items()):
         t = _tickets(rng, staff, cycle, k, start, end, max(200, int(TICKETS_PER_CYCLE * scale)))
+        t = _waste(np.random.default_rng([seed, 5, k]), t)
         t = _journey_channels(np.random.default_rng([seed, 16, k]), t)
         tm = _telemetry(rng, devices, k, start, end)
         tickets.append(t)
@@ -271,6 +262,17 @@ def _tickets(rng, staff, cycle, k, start, end, n) -> pd.DataFrame:
         "location": who["location"].to_numpy(),
         "sla_met": hours <= sla, "reopened": rng.random(n) < reopen_p,
     })
+
+
+def _waste(rng, tickets: pd.DataFrame) -> pd.DataFrame:
+    """Planted effect 5: reassignments and hours waiting per ticket (their own generator, so the
+    other columns are drawn as before)."""
+    ops = (tickets["department"] == "Operations").to_numpy()
+    n = len(tickets)
+    reassign = rng.poisson(np.where(ops, 1.1, 0.35), n).astype(float)
+    waits = rng.random(n) < np.where(ops, 0.35, 0.18)
+    hours = np.round(np.where(waits, rng.gamma(1.5, np.where(ops, 9.0, 4.0), n), 0.0), 2)
+    return tickets.assign(reassignments=reassign, waiting_hours=hours)
 
 
 def _channel_mix(k: int) -> dict[str, float]:

@@ -123,15 +123,17 @@ class LocalKernelManager(AsyncKernelManager):
 
 
 def execute(notebook: Path, out: Path, parameters: dict, failed_dir: Path, timeout: int = 900,
-            label: str | None = None) -> None:
+            label: str | None = None, km=None) -> None:
     """Execute one notebook with papermill; keep it under ``failed_dir`` if it fails.
 
-    ``label`` names it in errors (the mission id, or the audience and group)."""
+    ``label`` names it in errors (the mission id, or the audience and group); ``km`` is a warm
+    kernel of :class:`~xmo_analysis.pipeline.kernels.KernelPool` (None: a fresh kernel)."""
     mission = label or notebook.stem
     try:
+        extra = {"km": km} if km is not None else {}
         pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=kernel_for(notebook),
                             cwd=str(notebook.parent), progress_bar=False, log_output=False,
-                            execution_timeout=timeout, kernel_manager_class=LocalKernelManager)
+                            execution_timeout=timeout, kernel_manager_class=LocalKernelManager, **extra)
     except pm.PapermillExecutionError as exc:
         kept = _keep_failed(out, failed_dir, mission)
         cell, first_line = _failed_cell(out)
@@ -251,18 +253,38 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
     for j in work:
         (staging / j.out).parent.mkdir(parents=True, exist_ok=True)
 
+    # Warm kernels, one per job slot, started and importing while the shared work is done (one
+    # kernel spec and working folder for all: notebooks of other kernels get a fresh kernel each).
+    from xmo_analysis.pipeline.kernels import KernelPool, warm_code
+    notebooks = sorted({j.notebook for j in work})
+    names = {kernel_for(nb) for nb in notebooks}
+    pool = None
+    if len(names) == 1 and len({nb.parent for nb in notebooks}) == 1:
+        pool = KernelPool(min(jobs, len(work)), names.pop(), notebooks[0].parent, warm_code(notebooks),
+                          LocalKernelManager)
+
     def run_one(j: Job) -> float:
         t = time.perf_counter()
-        execute(j.notebook, staging / f"{j.out}.ipynb", j.parameters, failed_dir, timeout=cell_timeout, label=j.label)
+        if pool is None:
+            execute(j.notebook, staging / f"{j.out}.ipynb", j.parameters, failed_dir, timeout=cell_timeout,
+                    label=j.label)
+        else:
+            with pool.kernel() as km:
+                execute(j.notebook, staging / f"{j.out}.ipynb", j.parameters, failed_dir, timeout=cell_timeout,
+                        label=j.label, km=km)
         return time.perf_counter() - t
 
-    # Work several notebooks need, done once and shared through the snapshot.
-    comments_frame(data)
-    for seg in data.params.segments:
-        xla_scores(data, by=seg)
-    say(f"Executing {len(work)} notebooks ({jobs} at a time)")
-    with snapshot.shared(data, project, cycle, digest):
-        return {f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()}
+    try:
+        # Work several notebooks need, done once and shared through the snapshot.
+        comments_frame(data)
+        for seg in data.params.segments:
+            xla_scores(data, by=seg)
+        say(f"Executing {len(work)} notebooks ({jobs} at a time)")
+        with snapshot.shared(data, project, cycle, digest):
+            return {f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()}
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,
