@@ -57,7 +57,10 @@ def renamed_project(root: Path) -> Path:
             _rename_columns(pd.read_parquet(f)).to_parquet(f, index=False)
     words = {**SEGMENTS, **CONSTRUCTS, **{rf"{k}_(\d)": rf"{v}_\1" for k, v in ITEMS.items()}}
     for f in (project / "params").rglob("*.yaml"):
-        f.write_text(_rename_words(f.read_text(encoding="utf-8"), words), encoding="utf-8")
+        text = _rename_words(f.read_text(encoding="utf-8"), words)
+        if f.name == "xmo.yaml":  # `digital:` is also a key of analysis.channels (its digital channels), not the construct
+            text = re.sub(r"(?m)^(\s+)tooling: \[", r"\1digital: [", text)
+        f.write_text(text, encoding="utf-8")
     return project
 
 

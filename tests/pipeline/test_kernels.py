@@ -56,3 +56,18 @@ def test_one_kernel_many_notebooks_no_shared_variables(tmp_path):
         pool.close()
     assert len(pool._all) >= 2  # the dead kernel and its replacement, both stopped now
     assert all(not km.has_kernel or not km.is_alive() for km in pool._all)
+
+
+def test_kernels_started_for_a_run_see_its_snapshot(tmp_path):
+    """The runner reserves the snapshot's path before the kernels start: each kernel reads
+    XMO_SNAPSHOT from the environment it was started with."""
+    from xmo_analysis.sources import snapshot
+    probe = _notebook(tmp_path / "p.ipynb", "import os\nprint(os.environ.get('XMO_SNAPSHOT'))")
+    with snapshot.reserved() as path:
+        pool = KernelPool(1, "xmo-analysis", tmp_path, "", LocalKernelManager)
+        try:
+            with pool.kernel() as km:
+                execute(probe, tmp_path / "p.out.ipynb", {}, tmp_path / "failed", label="p", km=km)
+        finally:
+            pool.close()
+    assert _outputs(tmp_path / "p.out.ipynb")[-1].strip() == str(path)

@@ -225,7 +225,9 @@ CASES = {
     "duplicate response ids": (_set("responses.csv", "response_id", [7], "R000001"), 2, ["row 9", "unique"]),
     "empty file": (_empty_file, 2, ["responses.csv", "empty"]),
     "header-only file": (_header_only, 2, ["backlog.csv", "no data rows"]),
-    "wrong encoding in params": (_wrong_encoding, 2, ["responses.csv", "not utf-16 text", "looks like utf-8"]),
+    # either "is not utf-16 text" (a byte that cannot be UTF-16) or "reads as unreadable text in
+    # `encoding: utf-16`" (bytes that decode, to CJK ideographs), whichever the file's bytes give
+    "wrong encoding in params": (_wrong_encoding, 2, ["responses.csv", "utf-16", "looks like utf-8"]),
     "cp1252 file read as utf-8": (_cp1252_read_as_utf8, 2, ["responses.csv", "not utf-8 text", "cp1252"]),
     "count in a yes/no column": (_count_as_flag, 2, ["tickets.csv", "row 5", "'reopened'", "'2'", "yes/no"]),
     "300 problems of one kind hide no other": (_many_of_one_kind_and_one_other, 2,

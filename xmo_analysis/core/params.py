@@ -398,7 +398,11 @@ def load_params(root: str | Path) -> Params:
         _check_audiences(root / "xmo.yaml", settings.get("audiences"), list(settings.get("segments") or []),
                          int((settings.get("privacy") or {}).get("min_group_size", 5)), problems)
         _check_analysis(root / "xmo.yaml", settings, items, metrics, constructs, problems)
-        _check_journey_channels(root / "xmo.yaml", settings, items, metrics, constructs, xlas, problems)
+        # every XLA id ambitions.yaml declares, valid or not: one of them with its own problem is
+        # reported once (there), not again as an unknown journey score
+        declared = (docs.get(root / "ambitions.yaml") or {}).get("xlas") if isinstance(docs.get(root / "ambitions.yaml"), dict) else None
+        ids = {x.get("id"): None for x in declared or [] if isinstance(x, dict) and x.get("id")}
+        _check_journey_channels(root / "xmo.yaml", settings, items, metrics, constructs, {**ids, **xlas}, problems)
     text: dict[str, Any] = {}
     if (root / "text.yaml").exists():
         text = _read_yaml(root / "text.yaml", problems) or {}

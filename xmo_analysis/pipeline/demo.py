@@ -508,7 +508,7 @@ CSAT_LABELS = {1: "Very dissatisfied", 2: "Dissatisfied", 3: "Neither satisfied 
 QUALTRICS_ITEMS = {"happiness": "Q1", "csat": "Q2", "ces": "Q3",
                    **{f"{p}_{j}": f"Q{4 + k}_{j}" for k, p in enumerate(("sup", "dig", "ss", "com")) for j in (1, 2, 3)},
                    "department": "Q10", "location": "Q11", "channel": "Q12", "journey_stage": "Q13",
-                   "experience_type": "Q14", "comment": "Q20"}
+                   "experience_type": "Q14", "time_lost": "Q15", "comment": "Q20"}
 QUALTRICS_MAPPING = {"response_id": "ResponseId", "submitted_at": "RecordedDate", "respondent_id": "ExternalReference",
                      "columns": QUALTRICS_ITEMS, "choices": {"csat": {v: k for k, v in CSAT_LABELS.items()}},
                      "only_finished": True}

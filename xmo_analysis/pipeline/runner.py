@@ -16,6 +16,7 @@ A failure at any step leaves the published versions untouched; a failed notebook
 from __future__ import annotations
 
 import datetime as dt
+import os
 import importlib.metadata as md
 import platform
 import re
@@ -255,13 +256,11 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
 
     # Warm kernels, one per job slot, started and importing while the shared work is done (one
     # kernel spec and working folder for all: notebooks of other kernels get a fresh kernel each).
+    # The snapshot's path is reserved first: a kernel reads XMO_SNAPSHOT from its environment at start.
     from xmo_analysis.pipeline.kernels import KernelPool, warm_code
     notebooks = sorted({j.notebook for j in work})
     names = {kernel_for(nb) for nb in notebooks}
-    pool = None
-    if len(names) == 1 and len({nb.parent for nb in notebooks}) == 1:
-        pool = KernelPool(min(jobs, len(work)), names.pop(), notebooks[0].parent, warm_code(notebooks),
-                          LocalKernelManager)
+    warm = len(names) == 1 and len({nb.parent for nb in notebooks}) == 1 and not os.environ.get("XMO_FRESH_KERNELS")
 
     def run_one(j: Job) -> float:
         t = time.perf_counter()
@@ -274,17 +273,20 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
                         label=j.label, km=km)
         return time.perf_counter() - t
 
-    try:
-        # Work several notebooks need, done once and shared through the snapshot.
-        comments_frame(data)
-        for seg in data.params.segments:
-            xla_scores(data, by=seg)
-        say(f"Executing {len(work)} notebooks ({jobs} at a time)")
-        with snapshot.shared(data, project, cycle, digest):
+    with snapshot.reserved() as shared:
+        pool = (KernelPool(min(jobs, len(work)), next(iter(names)), notebooks[0].parent, warm_code(notebooks),
+                           LocalKernelManager) if warm else None)
+        try:
+            # Work several notebooks need, done once and shared through the snapshot.
+            comments_frame(data)
+            for seg in data.params.segments:
+                xla_scores(data, by=seg)
+            snapshot.write(shared, data, project, cycle, digest)
+            say(f"Executing {len(work)} notebooks ({jobs} at a time)")
             return {f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()}
-    finally:
-        if pool is not None:
-            pool.close()
+        finally:
+            if pool is not None:
+                pool.close()
 
 
 def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,

@@ -24,11 +24,24 @@ ENV = "XMO_SNAPSHOT"
 @contextmanager
 def shared(data, project: Path, cycle: str, key: str):
     """Write the snapshot, point ``XMO_SNAPSHOT`` at it for the kernels started inside, clean up."""
-    folder = Path(tempfile.mkdtemp(prefix="xmo-snapshot-"))  # 0700: private to this user
-    path = folder / "cycle.pkl"
+    with reserved() as path:
+        write(path, data, project, cycle, key)
+        yield path
+
+
+def write(path: Path, data, project: Path, cycle: str, key: str) -> None:
+    """Write the snapshot to the path :func:`reserved` gave."""
     with open(path, "wb") as fh:
         pickle.dump({"project": str(Path(project).resolve()), "cycle": cycle, "key": key, "data": data}, fh,
                     protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@contextmanager
+def reserved():
+    """A private path for the snapshot, named in ``XMO_SNAPSHOT`` for every kernel started inside
+    (kernels may start, and warm up, before the snapshot is written); removed at the end."""
+    folder = Path(tempfile.mkdtemp(prefix="xmo-snapshot-"))  # 0700: private to this user
+    path = folder / "cycle.pkl"
     before = os.environ.get(ENV)
     os.environ[ENV] = str(path)
     try:
