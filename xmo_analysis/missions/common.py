@@ -114,7 +114,13 @@ def journey_parts(data: CycleData, t: pd.DataFrame, who: str | None = None) -> l
             + "; '—' when the tickets do not record the stage."
             + (f" Responses at stages the journey does not declare are left out ({', '.join(undeclared)})."
                if undeclared else ""))
-    return [Text([lead]),
-            Table(shown, caption=f"Journey map{where}: {t.attrs['score']} by {label(spec.column)}, {data.cycle}",
-                  formats=formats, labels=labels, note=note),
-            plots.journey_map(t, policy.ci, t.attrs["score"], min_n)]
+    # two tables, so that each fits the width of an A4 page: the survey side, then the O indicators
+    survey = shown.drop(columns=[m.id for m in metrics])
+    ops = shown[["order", "stage", "tickets", *[m.id for m in metrics]]]
+    parts = [Text([lead]),
+             Table(survey, caption=f"Journey map{where}: {t.attrs['score']} by {label(spec.column)}, {data.cycle}",
+                   formats=formats, labels=labels, note=note)]
+    if metrics:
+        parts.append(Table(ops, caption=f"Operational indicators by {label(spec.column)}{where}, {data.cycle}",
+                           formats=formats, labels=labels))
+    return parts + [plots.journey_map(t, policy.ci, t.attrs["score"], min_n)]

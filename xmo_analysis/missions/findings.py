@@ -350,8 +350,8 @@ def waste_section(data: CycleData) -> Section:
     seg = waste_by_segment(data)
     by = data.params.analysis.waste_by or "segment"
     fmt = {m.id: (fmt_pct if m.aggregation == "rate" else fmt2) for m in metrics}
-    delta = {f"Δ {m.id}": ((lambda v: fmt_signed(100 * v) + " pts") if m.aggregation == "rate" else fmt_signed)
-             for m in metrics}
+    delta = {f"Δ {m.id}": ((lambda v: fmt_signed(100 * v) + " pts") if m.aggregation == "rate"
+                           else (lambda v: "—" if pd.isna(v) else f"{v:+.2f}")) for m in metrics}
     names = {m.id: m.label for m in metrics} | {f"Δ {m.id}": f"change in {m.label.lower()}" for m in metrics}
     org = seg.iloc[0]
     rows = seg.iloc[1:]
@@ -451,8 +451,12 @@ def topics_section(data: CycleData) -> Section:
     if tp.note:
         lines.append(tp.note)
     cycles = [c for c in tp.cycles if c in set(tp.trend["cycle"])]
+    # to fit an A4 page: the words to promote a new topic are in the sentences above, and the
+    # trend reads as one token ("3%→8%→12%") rather than wrapping at every arrow
+    shown = t.drop(columns=[c for c in ("words no rule uses",) if c in t]).assign(
+        trend=t["trend"].astype(str).str.replace(" → ", "→", regex=False))
     parts = [Text(lines),
-             Table(t, caption=f"Topics in the comments, {data.cycle}", status=(), wide=("top terms",),
+             Table(shown, caption=f"Topics in the comments, {data.cycle}", status=(), wide=("top terms",),
                    formats={"comments": lambda v: fmt_number(v, 0), "share of comments": fmt_pct, "negative": fmt_pct,
                             "mean sentiment": fmt2, "matched by rules": fmt_pct},
                    labels={"trend": "share by cycle", "rule theme": "closest rule"},
@@ -517,7 +521,7 @@ def channels_section(data: CycleData) -> Section:
     shown["responses"] = [f"< {min_n}" if h else v for h, v in zip(t["suppressed"], t["responses"])]
     keep = [col, "kind", "responses", "effort", "effort_ci_low", "effort_ci_high", "satisfaction",
             "satisfaction_ci_low", "satisfaction_ci_high", "tickets", "fcr", "fcr_ci_low", "fcr_ci_high",
-            "share_of_responses", "share_of_tickets"] + (["cost_per_contact"] if t.attrs.get("cost") else [])
+            ] + (["cost_per_contact"] if t.attrs.get("cost") else [])  # the shares: in the channel mix table
     ci = policy.ci
     table = Table(shown[keep], caption=f"Channels, {data.cycle}: effort, satisfaction, first-contact resolution",
                   formats={"effort": fmt2, "effort_ci_low": fmt2, "effort_ci_high": fmt2, "satisfaction": fmt1,
