@@ -78,7 +78,13 @@ def _measure(source: dict):
     queue = ctx.Queue()
     proc = ctx.Process(target=_run, args=(source, queue))
     proc.start()
-    out = queue.get()
+    while True:  # a child that died (e.g. out of memory) puts nothing: say so instead of waiting
+        try:
+            out = queue.get(timeout=5)
+            break
+        except Exception:
+            if not proc.is_alive():
+                raise RuntimeError(f"{source['engine']} aggregation died (exit code {proc.exitcode})") from None
     proc.join()
     return out
 

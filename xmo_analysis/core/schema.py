@@ -64,7 +64,8 @@ SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
 # Sources aggregated in an engine (xmo_analysis.sources.engines documents each option).
 ENGINE_OPTIONS = {"engine": ANY, "aggregate": ANY, "exact_quantiles": ANY, "url_env": ANY, "table": ANY,
                   "query": ANY, "schema": ANY, "database": ANY, "master": ANY, "master_env": ANY, "threads": ANY,
-                  "memory_limit": ANY, "shuffle_partitions": ANY, "spark_conf": ANY}
+                  "memory_limit": ANY, "shuffle_partitions": ANY, "spark_conf": ANY,
+                  "driver_memory": ANY}
 
 XMO = {
     "organisation": ANY,

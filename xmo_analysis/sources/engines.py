@@ -117,7 +117,10 @@ def _spark(source: dict, label: str):
     builder = (SparkSession.builder.appName("xmo-analysis").master(str(master or "local[2]"))
                .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", str(source.get("shuffle_partitions", 8))))
+               .config("spark.sql.shuffle.partitions", str(source.get("shuffle_partitions", 8)))
+               # local mode runs in the driver's JVM: exact percentiles hold a group's values there
+               # (Spark's 1 GB default runs out at 10 M rows); a cluster sets its own executors' memory
+               .config("spark.driver.memory", str(source.get("driver_memory", "4g"))))
     for key, value in (source.get("spark_conf") or {}).items():
         builder = builder.config(str(key), str(value))
     session = builder.getOrCreate()
