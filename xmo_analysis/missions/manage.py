@@ -359,7 +359,9 @@ def outcomes_section(data: CycleData) -> Section:
                          "hourly cost and the hours behind each answer bucket are taken as known, and the respondents' "
                          "most recent ticket is taken as typical.")
             parts += [Text(words),
-                      Table(cost, caption="Cost of poor experience: productive time lost to tickets", status=(),
+                      # the hours' interval is in the sentence above; the table keeps the cost's (A4 width)
+                      Table(cost.drop(columns=[c for c in ("hours_low", "hours_high") if c in cost]),
+                            caption="Cost of poor experience: productive time lost to tickets", status=(),
                             formats={"hours per ticket": fmt2, "ci_low": fmt2, "ci_high": fmt2,
                                      "tickets": lambda v: fmt_number(v, 0), "hours lost": _money, "hours_low": _money,
                                      "hours_high": _money, "hourly_cost": fmt2, "cost": _money, "cost_low": _money,
