@@ -146,8 +146,10 @@ def main() -> None:
             for exact in (True, False):
                 if millions not in args.sizes and not exact:
                     continue
+                # the targets' budgets: exact quantiles within 4 GB, t-digest within 2 GB
                 took, counted, peak, result, _ = _measure({"engine": "duckdb", "path": str(folder),
-                                                           "exact_quantiles": exact, "threads": os.cpu_count()})
+                                                           "exact_quantiles": exact, "threads": os.cpu_count(),
+                                                           "memory_limit": "4GB" if exact else "2GB"})
                 assert counted == rows // len(CYCLES) * len(CYCLES)
                 exact_duck = result if exact else exact_duck
                 print(f"{'duckdb':>10} {rows:>13,} {'exact' if exact else 't-digest':>10} {took:>9.2f} "

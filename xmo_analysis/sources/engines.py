@@ -143,6 +143,8 @@ def open_table(project: Path, contract: str, source: dict, label: str):
                                       threads=int(source.get("threads", os.cpu_count() or 2)),
                                       memory_limit=str(source.get("memory_limit", "2GB")))
             con.raw_sql("SET enable_progress_bar = false")
+            # every query orders its result: DuckDB need not keep the rows' order (less memory)
+            con.raw_sql("SET preserve_insertion_order = false")
             if path and not source.get("table"):
                 full = project / str(path)
                 if not full.exists():
@@ -245,15 +247,42 @@ def _aggregation(column, aggregation: str, exact: bool, engine: str):
 
 
 def metric_table(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool,
-                 engine: str = "duckdb"):
-    """Every ``contract`` metric of params per cycle (and per ``by`` level), with ``rows``."""
+                 engine: str = "duckdb", only: list[str] | None = None):
+    """Every ``contract`` metric of params (or those in ``only``) per cycle (and per ``by`` level),
+    with ``rows``."""
     t = _in_cycles(table, STAMP[contract], params, cycles)
     for col in by:
         t = t.filter(t[col].notnull())
     aggs = {m.id: _aggregation(t[m.column], m.aggregation, exact, engine)
-            for m in params.metrics.values() if m.source == contract and m.column in t.columns}
+            for m in params.metrics.values() if m.source == contract and m.column in t.columns
+            and (only is None or m.id in only)}
     keys = ["xmo_cycle", *by]
     return t.group_by(keys).aggregate(rows=t.count(), **aggs).order_by(keys)
+
+
+def metric_parts(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool,
+                 engine: str = "duckdb") -> dict[str, object]:
+    """The queries of :func:`metric_table`, split so that memory stays bounded: with exact
+    quantiles every quantile metric is its own query (an exact quantile holds all of a group's
+    values, so two in one query need twice the memory: 200 M rows x two p90 metrics do not fit
+    4 GB), the means and rates one more. Merged on the keys by :func:`run_parts`."""
+    ids = [m.id for m in params.metrics.values() if m.source == contract and m.column in table.columns]
+    quantiles = [i for i in ids if params.metrics[i].aggregation in ("median", "p90")] if exact else []
+    rest = [i for i in ids if i not in quantiles]
+    parts = {"": metric_table(table, params, contract, cycles, by, exact, engine, only=rest)}
+    parts.update({f" {q}": metric_table(table, params, contract, cycles, by, exact, engine, only=[q])
+                  for q in quantiles})
+    return parts
+
+
+def run_parts(con, parts: dict[str, object], by: list[str]) -> pd.DataFrame:
+    """Execute the queries of :func:`metric_parts` one after another and merge them on the keys."""
+    keys = ["xmo_cycle", *by]
+    out = None
+    for name, expr in parts.items():
+        frame = con.execute(expr)
+        out = frame if out is None else out.merge(frame.drop(columns="rows"), on=keys, how="outer")
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def per_person(table, params: Params, contract: str, cycles: list[str], ids, columns: list[str]):
@@ -410,12 +439,15 @@ def summarise(project: Path, contract: str, source: dict, params: Params, cycles
     exact = bool(source.get("exact_quantiles", True))
     try:
         segs = [s for s in segments if s in t.columns]
-        exprs = {"all": metric_table(t, params, contract, cycles, [], exact, where.engine)}
-        exprs.update({f"by {s}": metric_table(t, params, contract, cycles, [s], exact, where.engine) for s in segs})
+        exprs, frames = {}, {}
+        for name, by in [("all", []), *((f"by {s}", [s]) for s in segs)]:
+            parts = metric_parts(t, params, contract, cycles, by, exact, where.engine)
+            exprs.update({name + suffix: e for suffix, e in parts.items()})
+            frames[name] = run_parts(con, parts, by)
         span = _in_cycles(t, STAMP[contract], params, cycles)
         exprs["period"] = span.group_by("xmo_cycle").aggregate(first=span[STAMP[contract]].min(),
                                                                last=span[STAMP[contract]].max())
-        frames = {name: con.execute(e) for name, e in exprs.items()}
+        frames["period"] = con.execute(exprs["period"])
         people, memtables = None, {}
         cols = sorted({m.column for m in params.metrics.values() if m.source == contract and m.column in t.columns})
         if respondents is not None and PERSON[contract] in t.columns and cols:
@@ -472,9 +504,9 @@ def aggregate(project: Path, contract: str, source: dict, params: Params, cycles
     label = f"sources.{contract}"
     con, t, where = open_table(project, contract, source, label)
     try:
-        expr = metric_table(t, params, contract, cycles, list(by or []), bool(source.get("exact_quantiles", True)),
-                            where.engine)
-        where.queries = {"metrics": _digest(_sql(expr, con, {}))}
-        return con.execute(expr).rename(columns={"xmo_cycle": "cycle"}), where
+        by = list(by or [])
+        parts = metric_parts(t, params, contract, cycles, by, bool(source.get("exact_quantiles", True)), where.engine)
+        where.queries = {"metrics" + k: _digest(_sql(e, con, {})) for k, e in parts.items()}
+        return run_parts(con, parts, by).rename(columns={"xmo_cycle": "cycle"}), where
     finally:
         _close(con, where.engine)
