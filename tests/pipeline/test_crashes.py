@@ -47,8 +47,9 @@ def test_killed_runs_leave_no_partial_version_and_next_run_succeeds(tiny_project
     # 1. killed while executing notebooks
     _kill_when(_xmo(project), "Executed 1/")  # one notebook done, the others running
     assert not list(reports.glob("2026-Q4/v*"))
-    # 2. killed while rendering
-    _kill_when(_xmo(project), "Rendered 1/")
+    # 2. killed while rendering (held at the render step: tiny notebooks render in well under a
+    # second, so a kill timed on a progress line could come after the version is published)
+    _kill_when(_xmo(project, env={"XMO_PAUSE_AT": "render", "XMO_PAUSE_SECONDS": "60"}), "Rendering ")
     assert not list(reports.glob("2026-Q4/v*"))
     # 3. killed at the last moment before the version is moved into place
     _kill_when(_xmo(project, env={"XMO_PAUSE_AT": "publish", "XMO_PAUSE_SECONDS": "60"}), "Publishing")

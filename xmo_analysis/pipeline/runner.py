@@ -391,6 +391,7 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
                                        cell_timeout, say))
 
             def render_one(j: Job) -> float:
+                publish.checkpoint("render")  # fault injection: a run killed while rendering
                 t = time.perf_counter()
                 # what ties a forwarded PDF to its version: the portal and manifest give its date and reasons
                 # The day, not the time: two runs of the same inputs on one day give the same bytes, and
