@@ -23,7 +23,8 @@ did do does doing for from had has have having he her here his how i if in into 
 not now of on once only or other our out over own same she should so some such than that the their them then there
 these they this those through to too under until up very was we were what when where which while who why will with
 would you your yes get got one two three every last week day days time on-the plus side""".split())
-_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+# words of any alphabet ("équipe", not "quipe"): a letter, then letters, apostrophes or hyphens
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['-]){2,}")
 
 
 @lru_cache(maxsize=8)
