@@ -451,16 +451,18 @@ def topics_section(data: CycleData) -> Section:
     if tp.note:
         lines.append(tp.note)
     cycles = [c for c in tp.cycles if c in set(tp.trend["cycle"])]
-    # to fit an A4 page: the words to promote a new topic are in the sentences above, and the
-    # trend reads as one token ("3%→8%→12%") rather than wrapping at every arrow
-    shown = t.drop(columns=[c for c in ("words no rule uses",) if c in t]).assign(
+    # to fit an A4 page: the words to promote a new topic are in the sentences above, this cycle's
+    # share is the trend's last value, and the trend reads as one token ("3%→8%→12%") rather than
+    # wrapping at every arrow
+    shown = t.drop(columns=[c for c in ("words no rule uses", "share of comments") if c in t]).assign(
         trend=t["trend"].astype(str).str.replace(" → ", "→", regex=False))
     parts = [Text(lines),
-             Table(shown, caption=f"Topics in the comments, {data.cycle}", status=(), wide=("top terms",),
+             Table(shown, caption=f"Topics in the comments, {data.cycle}", status=(),
                    formats={"comments": lambda v: fmt_number(v, 0), "share of comments": fmt_pct, "negative": fmt_pct,
                             "mean sentiment": fmt2, "matched by rules": fmt_pct},
                    labels={"trend": "share by cycle", "rule theme": "closest rule"},
-                   note=f"Share by cycle: {' → '.join(cycles)}, the topic's share of each cycle's scored comments "
+                   note=f"Share by cycle: {' → '.join(cycles)} (the last is this cycle), the topic's share of each "
+                        "cycle's scored comments "
                         "(earlier cycles weighted on this cycle's topics). Closest rule: the theme matching most of "
                         f"the topic's comments; new when the rules match fewer than {fmt_pct(tp.settings.covered)}.")]
     if len(tp.examples):
