@@ -160,3 +160,40 @@ def test_segment_suppression_with_tiny_group(data):
     assert pd.isna(by.loc["fax", "XLA-SD"])
     # complementary suppression: a second group is hidden so 'fax' cannot be recovered by subtraction
     assert by["XLA-SD"].isna().sum() >= 2
+
+
+def test_results_carry_the_depth_analyses(data, demo_project, tmp_path):
+    """The journey, channels, waste, lost-time, topics, kinds, lead-lag and outcomes results reach
+    the results files (so that ``xmo verify`` checks them); spot values against DuckDB on the raw files."""
+    import duckdb
+    findings.save_results(data, tmp_path)
+    manage.save_results(data, tmp_path)
+    doc = json.loads((tmp_path / "results-findings.json").read_text())
+    mdoc = json.loads((tmp_path / "results-manage.json").read_text())
+    assert {"journey", "channels", "waste", "lost_time", "topics"} <= set(doc)
+    assert {"kinds", "lead_lag", "cost_of_poor_experience", "xla_outcome", "backlog_value"} <= set(mdoc)
+    raw = demo_project / "data" / "demo"
+    con = duckdb.connect()
+    q4 = "opened_at >= TIMESTAMP '2026-10-01' AND opened_at < TIMESTAMP '2027-01-01'"
+    tickets = f"read_parquet('{raw / 'tickets.parquet'}')"
+    stages = dict(con.execute(f"SELECT journey_stage, count(*) FROM {tickets} WHERE {q4} GROUP BY 1").fetchall())
+    assert [r["stage"] for r in doc["journey"]] == list(data.params.journey.stages)
+    assert {r["stage"]: r["tickets"] for r in doc["journey"]} == stages
+    reopened = dict(con.execute(f"SELECT department, avg(reopened::INT) FROM {tickets} WHERE {q4} GROUP BY 1").fetchall())
+    rows = doc["waste"]["segments"][1:]
+    assert len(rows) == len(reopened) > 1
+    for r in rows:
+        assert r["reopened_rate"] == pytest.approx(reopened[r["department"]], abs=1e-12)
+    shares = dict(con.execute(f"SELECT channel, count(*) / sum(count(*)) OVER () FROM read_csv('{raw / 'responses.csv'}') "
+                              "WHERE cycle = '2026-Q4' AND channel IS NOT NULL GROUP BY 1").fetchall())
+    now = [r for r in doc["channels"]["mix"] if r["cycle"] == "2026-Q4"]
+    assert len(now) == len(shares) > 1
+    for r in now:
+        assert r["share_of_responses"] == pytest.approx(shares[r["channel"]], abs=1e-12)
+    # a hidden group keeps only its labels in every new table
+    for rows in (doc["journey"], doc["channels"]["table"], doc["lost_time"]["department"]):
+        assert rows
+        for r in rows:
+            assert not r.get("suppressed") or not ({"responses", "n", "score", "hours"} & set(r))
+    assert doc["topics"]["rows"] and doc["topics"]["n_comments"] > 0
+    assert [r["kind"] for r in mdoc["kinds"]] and set(r["kind"] for r in mdoc["kinds"]) <= {"leading", "lagging", "operational", "financial"}

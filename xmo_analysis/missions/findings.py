@@ -330,10 +330,35 @@ def save_results(data: CycleData, output_dir) -> Text:
     payload = {"xla": results.records(xla_scores(data)), "segments": segs,
                "drivers": {**drv.attrs, "rows": results.records(drv.reset_index())},
                "themes": results.records(theme_table(comments_frame(data), data.params)),
-               "conclusions": results.records(conc)}
+               "conclusions": results.records(conc), **depth_results(data)}
     path = results.save(output_dir, "findings", data.cycle, payload,
                         {"drivers": drv.reset_index(), "conclusions": conc}, data.params.min_group_size)
     return Text([f"Key results saved to {path.name}." if path else "No output folder: results not saved."], css="muted")
+
+
+def depth_results(data: CycleData) -> dict:
+    """What the journey, channels, waste, lost-time and topics sections show, for results-findings.json
+    (each key only when params and data give that analysis; suppressed rows keep their labels only)."""
+    from xmo_analysis.domain.outcomes import lost_hours, time_item
+    params = data.params
+    out: dict = {}
+    if params.journey is not None:
+        out["journey"] = results.records(journey_table(data))
+    if params.channels is not None:
+        out["channels"] = {"table": results.records(channel_table(data)),
+                           "digital_vs_assisted": results.records(digital_vs_assisted(data)),
+                           "mix": results.records(channel_mix(data))}
+    if waste_metrics(params) and data.has("tickets"):
+        out["waste"] = {"segments": results.records(waste_by_segment(data)),
+                        "cycles": results.records(waste_by_cycle(data))}
+    item = time_item(params)
+    if item is not None and item.id in data.current("responses"):
+        out["lost_time"] = {"overall": results.records(lost_hours(data, item)),
+                            **{by: results.records(lost_hours(data, item, by)) for by in params.analysis.breakdowns}}
+    tp = discover(data)
+    out["topics"] = {"n_comments": tp.n_comments, "unscored": tp.unscored, "note": tp.note,
+                     "rows": results.records(tp.table), "trend": results.records(tp.trend)}
+    return out
 
 
 # ---------------------------------------------------------------- overhead and waste

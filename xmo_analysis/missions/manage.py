@@ -233,11 +233,27 @@ def save_results(data: CycleData, output_dir) -> Text:
                "backlog": results.records(ranked[["rank", "item_id", "title", "xla", "status", "rice", "wsjf",
                                                   "lifted", "priority"]]),
                "initiatives": results.records(eff),
-               "openness": results.records(openness(data, comments)) if len(comments) else []}
+               "openness": results.records(openness(data, comments)) if len(comments) else [],
+               **depth_results(data)}
     path = results.save(output_dir, "manage", data.cycle, payload,
                         {"scorecard": card, "backlog": ranked.drop(columns=["created", "released"]), "initiatives": eff},
                         data.params.min_group_size)
     return Text([f"Key results saved to {path.name}." if path else "No output folder: results not saved."], css="muted")
+
+
+def depth_results(data: CycleData) -> dict:
+    """What the kinds, lead-lag, outcomes and backlog-value sections show, for results-manage.json
+    (each key only when params and data give that analysis)."""
+    from xmo_analysis.domain.outcomes import backlog_value, cost_of_poor_experience, kinds_table, lead_lag, time_item, xla_outcome
+    params = data.params
+    out: dict = {"kinds": results.records(kinds_table(data)), "lead_lag": results.records(lead_lag(data))}
+    if time_item(params) is not None:
+        out["cost_of_poor_experience"] = results.records(cost_of_poor_experience(data))
+    if data.has("outcomes") and params.outcomes:
+        out["xla_outcome"] = results.records(xla_outcome(data))
+    if data.has("backlog"):
+        out["backlog_value"] = results.records(backlog_value(data))
+    return out
 
 
 # ---------------------------------------------------------------- scorecard, summary, backlog

@@ -12,11 +12,15 @@ Schema (version 1), every mission::
 - findings: ``xla``, ``segments`` {xla: {segment column: [{segment, n, score, status, diff,
   p_value, p_adjusted}]}} (suppressed groups carry only their labels), ``drivers``
   {r2, adj_r2, n, rows: [{driver, coef, se, p_value, std_coef, vif, importance, share}]},
-  ``themes`` [...], ``conclusions`` [...].
+  ``themes`` [...], ``conclusions`` [...]; when params and data give them: ``journey`` [stage rows],
+  ``channels`` {table, digital_vs_assisted, mix}, ``waste`` {segments, cycles}, ``lost_time``
+  {overall, <breakdown>: [...]}, ``topics`` {n_comments, unscored, note, rows, trend}.
 - manage: ``xla`` with ``previous``/``change``/``p_change``, ``summary`` [sentences],
   ``trend`` [{xla, cycle, score, ci_low, ci_high, change, p_change}], ``slopes`` [...],
   ``backlog`` [{rank, item_id, rice, wsjf, lifted, priority}], ``initiatives`` [{item_id, xla,
-  change, p_change, did, did_ci_low, did_ci_high, p_did, ...}], ``openness`` [...].
+  change, p_change, did, did_ci_low, did_ci_high, p_did, ...}], ``openness`` [...], ``kinds``
+  [indicators by kind], ``lead_lag`` [pairs]; when params and data give them:
+  ``cost_of_poor_experience`` [per cycle], ``xla_outcome`` [...], ``backlog_value`` [...].
 
 ``xla`` rows: {xla, name, target, n, score, se, ci_low, ci_high, gap, p_meets, status, weighted,
 suppressed, missing} (``missing``: the O/T indicators without data, comma-separated).
