@@ -69,7 +69,8 @@ def _fail(exc: XmoError) -> None:
 @app.command()
 def demo(out_dir: Path = typer.Option(Path("data/demo"), "--out", help="Folder for the demo data."),
          seed: int = typer.Option(20261122, help="Seed: the same seed and scale give identical files."),
-         scale: float = typer.Option(1.0, help="Size factor (1.0: ~3,000 responses and ~20,000 tickets per cycle)."),
+         scale: float = typer.Option(1.0, help="Size factor, up to 1000 (1.0: ~3,000 responses, ~20,000 tickets and ~330,000 "
+                                                      "device-days per cycle; 340: ~1 M responses per cycle)."),
          qualtrics: bool = typer.Option(False, "--qualtrics", help="Also write the survey as a Qualtrics export "
                                         "(qualtrics_export.csv); see params/examples/qualtrics-source.yaml.")):
     """Generate the demo organisation's data for cycles 2026-Q1..2026-Q4.

@@ -82,6 +82,7 @@ adding them changed none of the other draws):
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -107,6 +108,8 @@ EXPERIENCE_TYPES = {"CX": 0.40, "EX": 0.25, "UX": 0.30, "PX": 0.05}
 SELF_SERVICE_LOCATIONS = ("London", "Lisbon")
 SELF_SERVICE_FROM = 2  # index of 2026-Q3
 N_EMPLOYEES, N_DEVICES, TICKETS_PER_CYCLE = 9000, 5000, 20000
+MAX_SCALE = 1000  # scale 340 gives about a million responses per cycle
+TELEMETRY_BLOCK_ROWS = 4_000_000  # device-days generated and written at a time
 LIKERT = {"support": ("sup_1", "sup_2", "sup_3"), "digital": ("dig_1", "dig_2", "dig_3"),
           "selfservice": ("ss_1", "ss_2", "ss_3"), "communication": ("com_1", "com_2", "com_3")}
 REVERSED = {"sup_3", "dig_3", "ss_3", "com_3"}
@@ -130,41 +133,46 @@ def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: floa
     ----------
     out : folder to write into (created if missing); existing demo files are replaced atomically.
     seed : seed of the single random generator; the same seed and scale give identical files.
-    scale : multiplies employees, devices and tickets (0.1 makes a quick test data set).
+    scale : multiplies employees, devices and tickets (0.1 makes a quick test data set; 340 about a
+        million responses per cycle, streamed to disk so memory stays a few GB).
     qualtrics : also write the survey as a Qualtrics export (``qualtrics_export.csv``), which
         ``QUALTRICS_MAPPING`` maps back to the responses contract.
     """
-    if not 0 < scale <= 10:
-        raise ValueError(f"`scale` must be in (0, 10]; not {scale!r}.")
+    if not 0 < scale <= MAX_SCALE:
+        raise ValueError(f"`scale` must be in (0, {MAX_SCALE}]; not {scale!r}.")
     rng = np.random.default_rng(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     staff = _employees(rng, max(60, int(N_EMPLOYEES * scale)))
     devices = _devices(rng, staff, max(40, int(N_DEVICES * scale)))
-    tickets, responses, telemetry = [], [], {}
-    for k, (cycle, (start, end)) in enumerate(CYCLES.items()):
-        t = _tickets(rng, staff, cycle, k, start, end, max(200, int(TICKETS_PER_CYCLE * scale)))
-        t = _waste(np.random.default_rng([seed, 5, k]), t)
-        t = _journey_channels(np.random.default_rng([seed, 16, k]), t)
-        tm = _telemetry(rng, devices, k, start, end)
-        tickets.append(t)
-        telemetry[cycle] = tm
-        responses.append(_responses(rng, staff, devices, t, tm, cycle, k, start, end))
+    extra = np.random.default_rng([seed, 16])  # its own stream: the draws of `rng` are unchanged
+    responses, time_lost = [], []
+    # Tickets and telemetry stream to Parquet a cycle (telemetry: a block of devices) at a time, so
+    # that a million-response demo (scale ~340: 440 M device-days) never holds them in memory.
+    with _parquet_stream(out / "tickets.parquet") as tickets_out:
+        for k, (cycle, (start, end)) in enumerate(CYCLES.items()):
+            t = _tickets(rng, staff, cycle, k, start, end, max(200, int(TICKETS_PER_CYCLE * scale)))
+            t = _waste(np.random.default_rng([seed, 5, k]), t)
+            t = _journey_channels(np.random.default_rng([seed, 16, k]), t)
+            tickets_out(t)
+            boot = _telemetry(rng, devices, k, start, end, out / "telemetry" / f"cycle={cycle}" / "part-0.parquet")
+            frame = _responses(rng, staff, devices, t, boot, cycle, k, start, end)
+            responses.append(frame)
+            time_lost.append(_time_lost(extra, frame, t))
+            del t
     responses_df = pd.concat(responses, ignore_index=True)
+    del responses
     responses_df.insert(0, "response_id", [f"R{i:06d}" for i in range(1, len(responses_df) + 1)])
-    extra = np.random.default_rng([seed, 16])  # its own stream: the draws above are unchanged
-    responses_df["time_lost"] = _time_lost(extra, responses_df, tickets)
+    responses_df["time_lost"] = pd.array(np.concatenate(time_lost), dtype="Int64")
     population = (staff.groupby(["department", "location"]).size().rename("headcount").reset_index())
     paths = {
         "responses": _write_csv(responses_df, out / "responses.csv"),
-        "tickets": _write_parquet(pd.concat(tickets, ignore_index=True), out / "tickets.parquet"),
+        "tickets": out / "tickets.parquet",
         "population": _write_csv(population, out / "population.csv"),
         "backlog": _write_csv(_backlog_values(_backlog()), out / "backlog.csv"),
         "outcomes": _write_csv(_outcomes(extra, responses_df, population), out / "outcomes.csv"),
+        "telemetry": out / "telemetry",
     }
-    for cycle, frame in telemetry.items():
-        _write_parquet(frame, out / "telemetry" / f"cycle={cycle}" / "part-0.parquet")
-    paths["telemetry"] = out / "telemetry"
     if qualtrics:
         paths["qualtrics"] = write_qualtrics(responses_df, out / "qualtrics_export.csv")
     return paths
@@ -178,17 +186,14 @@ BACKLOG_VALUE = {"BL-02": (3.0, "hours"), "BL-05": (0.5, "hours"), "BL-08": (0.2
                  "BL-22": (1.0, "hours"), "BL-24": (12.0, "money")}
 
 
-def _time_lost(rng, responses: pd.DataFrame, tickets: list[pd.DataFrame]) -> pd.Series:
-    """Answer code 1-6 of the time-lost item from the respondent's own last ticket of the cycle."""
-    out = pd.Series(np.nan, index=responses.index)
-    for cycle, t in zip(CYCLES, tickets):
-        last = t.sort_values("opened_at", kind="stable").groupby("requester_id").tail(1).set_index("requester_id")
-        hours = (last["resolved_at"] - last["opened_at"]).dt.total_seconds() / 3600
-        mine = responses["cycle"] == cycle
-        r = responses.loc[mine, "respondent_id"].map(hours).to_numpy(dtype=float)
-        lost = 0.25 * np.power(r, 0.6) * np.exp(rng.normal(0, 0.6, len(r)))
-        out[mine.to_numpy()] = np.where(np.isnan(r), np.nan, np.digitize(lost, TIME_LOST_CUTS) + 1)
-    return out.astype("Int64")
+def _time_lost(rng, responses: pd.DataFrame, tickets: pd.DataFrame) -> np.ndarray:
+    """Answer code 1-6 of the time-lost item from the respondent's own last ticket of the cycle
+    (``responses`` and ``tickets`` of one cycle; NaN without a ticket)."""
+    last = tickets.sort_values("opened_at", kind="stable").groupby("requester_id").tail(1).set_index("requester_id")
+    hours = (last["resolved_at"] - last["opened_at"]).dt.total_seconds() / 3600
+    r = responses["respondent_id"].map(hours).to_numpy(dtype=float)
+    lost = 0.25 * np.power(r, 0.6) * np.exp(rng.normal(0, 0.6, len(r)))
+    return np.where(np.isnan(r), np.nan, np.digitize(lost, TIME_LOST_CUTS) + 1)
 
 
 def _outcomes(rng, responses: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
@@ -290,26 +295,40 @@ def _journey_channels(rng, tickets: pd.DataFrame) -> pd.DataFrame:
     return tickets.assign(journey_stage=stage, first_contact_resolved=fcr)
 
 
-def _telemetry(rng, devices, k, start, end) -> pd.DataFrame:
+def _telemetry(rng, devices, k, start, end, path: Path) -> pd.Series:
+    """Write one cycle's device-days to ``path`` a block of devices at a time; return each user's
+    mean boot time (every user has at most one device, so no user spans two blocks)."""
     days = _workdays(start, end)
-    nd, nt = len(devices), len(days)
-    rep = lambda col: np.repeat(devices[col].to_numpy(), nt)  # noqa: E731 - local shorthand
-    boot = rep("boot_base") * np.exp(rng.normal(0, 0.35, nd * nt))
-    latency = rep("latency_base") * np.exp(rng.normal(0, 0.4, nd * nt))
-    return pd.DataFrame({
-        "date": np.tile(days.values.astype("datetime64[s]"), nd),
-        "device_id": rep("device_id"), "user_id": rep("employee_id"),
-        "department": rep("department"), "location": rep("location"),
-        "boot_time_s": np.round(boot, 1), "crashes": rng.poisson(rep("crash_rate")),
-        "app_latency_ms": np.round(latency).astype(int),
-    })
+    nt = len(days)
+    step = max(1, TELEMETRY_BLOCK_ROWS // nt)
+    boots = []
+    with _parquet_stream(path) as write:
+        for lo in range(0, len(devices), step):
+            block = devices.iloc[lo:lo + step]
+            nd = len(block)
+            rep = lambda col: np.repeat(block[col].to_numpy(), nt)  # noqa: E731 - local shorthand
+            boot = rep("boot_base") * np.exp(rng.normal(0, 0.35, nd * nt))
+            latency = rep("latency_base") * np.exp(rng.normal(0, 0.4, nd * nt))
+            frame = pd.DataFrame({
+                "date": np.tile(days.values.astype("datetime64[s]"), nd),
+                "device_id": rep("device_id"), "user_id": rep("employee_id"),
+                "department": rep("department"), "location": rep("location"),
+                "boot_time_s": np.round(boot, 1), "crashes": rng.poisson(rep("crash_rate")),
+                "app_latency_ms": np.round(latency).astype(int),
+            })
+            write(frame)
+            boots.append(frame.groupby("user_id")["boot_time_s"].mean())
+            del frame
+    boot = pd.concat(boots)
+    assert boot.index.is_unique, "a user's devices span two telemetry blocks"
+    return boot
 
 
 def _ordinal(values: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.clip(np.rint(values), lo, hi)
 
 
-def _responses(rng, staff, devices, tickets, telemetry, cycle, k, start, end) -> pd.DataFrame:
+def _responses(rng, staff, devices, tickets, boot, cycle, k, start, end) -> pd.DataFrame:
     rate = np.where(staff["location"] == "Singapore", 0.125, 0.38)
     who = staff[rng.random(len(staff)) < rate].reset_index(drop=True)
     n = len(who)
@@ -318,7 +337,6 @@ def _responses(rng, staff, devices, tickets, telemetry, cycle, k, start, end) ->
     res_h = (last["resolved_at"] - last["opened_at"]).dt.total_seconds() / 3600
     own_res = who["employee_id"].map(np.log(res_h)).to_numpy()
     res_z = np.nan_to_num((own_res - np.nanmean(own_res)) / np.nanstd(own_res))
-    boot = telemetry.groupby("user_id")["boot_time_s"].mean()
     own_boot = who["employee_id"].map(np.log(boot)).to_numpy()
     boot_z = np.nan_to_num((own_boot - np.nanmean(own_boot)) / np.nanstd(own_boot))
     ops = (who["department"] == "Operations").to_numpy()
@@ -495,11 +513,34 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return _atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    # timestamps in microseconds, as data lakes keep them: Spark cannot read nanosecond Parquet timestamps
-    return _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", coerce_timestamps="us"))
+@contextlib.contextmanager
+def _parquet_stream(path: Path):
+    """Yield ``write(frame)``, appending row groups to one Parquet file that replaces ``path``
+    atomically when the block ends (and is removed if it fails)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    writer = None
 
+    def write(frame: pd.DataFrame) -> None:
+        nonlocal writer
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if writer is None:
+            # timestamps in microseconds, as data lakes keep them: Spark cannot read nanosecond ones
+            writer = pq.ParquetWriter(tmp, table.schema, compression="zstd", coerce_timestamps="us")
+        writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
+
+    try:
+        yield write
+        if writer is None:
+            raise ValueError(f"nothing was written to {path}")
+        writer.close()
+        os.replace(tmp, path)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # ---------------------------------------------------------------- the survey as a Qualtrics export
