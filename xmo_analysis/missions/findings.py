@@ -457,7 +457,7 @@ def topics_section(data: CycleData) -> Section:
     the words to promote it, and redacted examples from groups at the comment threshold."""
     tp = discover(data)
     if tp.table.empty:
-        return Section([Text([tp.note or "No comments this cycle: no topics."])], heading="Topics beyond the rules")
+        return Section([Text([tp.note or "No comments this cycle: no topics."])])
     t = tp.table
     lines = [f"{len(t)} topics found in the {tp.n_comments:,} scored comments of {data.cycle} (NMF on TF-IDF, "
              f"settings in params/text.yaml: discovery); a comment counts towards its dominant topic when that "
@@ -495,7 +495,7 @@ def topics_section(data: CycleData) -> Section:
                            status=(), wide=("comment",),
                            note=f"Only from topics of at least {data.params.min_comment_group} comments, and only "
                                 f"comments whose every segment group has at least {data.params.min_comment_group}."))
-    return Section(parts, heading="Topics beyond the rules")
+    return Section(parts)
 
 
 # ---------------------------------------------------------------- journey map and channels
