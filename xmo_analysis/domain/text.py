@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from xmo_analysis.core.memo import memo
+from xmo_analysis.core.memo import memo, per_distinct
 from xmo_analysis.core.params import Params
 from xmo_analysis.domain import language
 from xmo_analysis.privacy.suppression import visible_groups
@@ -51,24 +51,33 @@ def sentiment(comments: pd.Series, params: Params) -> pd.DataFrame:
     pos, neg = params.policy.sentiment_positive, params.policy.sentiment_negative
     a = analyser(params)
     lang = language.settings(params)
-    detected = language.detect(comments, lang["min_confidence"], lang["candidates"])["language"]
-    ok = language.scorable(comments, detected, a.lexicon, lang["scored"])
-    compound = pd.Series(np.nan, index=comments.index, dtype=float)
-    compound[ok] = [a.polarity_scores(t)["compound"] if t.strip() else np.nan for t in comments[ok]]
-    label = np.where(compound.isna(), None, np.where(compound >= pos, "positive",
-                                                      np.where(compound <= neg, "negative", "neutral")))
-    return pd.DataFrame({"compound": compound.astype(float), "sentiment": label, "language": detected},
-                        index=comments.index)
+
+    def score(texts: pd.Series) -> pd.DataFrame:
+        detected = language.detect(texts, lang["min_confidence"], lang["candidates"])["language"]
+        ok = language.scorable(texts, detected, a.lexicon, lang["scored"])
+        compound = pd.Series(np.nan, index=texts.index, dtype=float)
+        compound[ok] = [a.polarity_scores(t)["compound"] if t.strip() else np.nan for t in texts[ok]]
+        label = np.where(compound.isna(), None, np.where(compound >= pos, "positive",
+                                                          np.where(compound <= neg, "negative", "neutral")))
+        return pd.DataFrame({"compound": compound.astype(float), "sentiment": label, "language": detected},
+                            index=texts.index)
+    # each distinct comment once (detection and VADER are pure per text, and feedback repeats)
+    texts = comments.where(comments.map(lambda t: isinstance(t, str)))
+    out = per_distinct(texts, score)
+    return out.astype({"compound": float}).assign(sentiment=out["sentiment"].where(out["sentiment"].notna(), None))
 
 
 def themes(comments: pd.Series, params: Params) -> pd.DataFrame:
     """One boolean column per theme of params: does the comment use one of its keywords?"""
-    out = {}
-    text = comments.fillna("").str.lower()
-    for theme, words in (params.text.get("themes") or {}).items():
-        pattern = r"\b(?:" + "|".join(re.escape(str(w).lower()) for w in words) + r")\b"
-        out[theme] = text.str.contains(pattern, regex=True)
-    return pd.DataFrame(out, index=comments.index)
+    rules = {theme: r"\b(?:" + "|".join(re.escape(str(w).lower()) for w in words) + r")\b"
+             for theme, words in (params.text.get("themes") or {}).items()}
+
+    def match(texts: pd.Series) -> pd.DataFrame:
+        text = texts.str.lower()
+        return pd.DataFrame({theme: text.str.contains(p, regex=True) for theme, p in rules.items()}, index=texts.index)
+    # each distinct comment once; a missing comment matches no theme
+    texts = comments.where(comments.map(lambda t: isinstance(t, str)), "")
+    return per_distinct(texts.astype(object), match).astype(bool)
 
 
 def tokens(text: str) -> list[str]:

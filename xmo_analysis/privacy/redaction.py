@@ -20,6 +20,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from xmo_analysis.core.memo import per_distinct
 from xmo_analysis.privacy import redaction_keyed as keyed
 from xmo_analysis.privacy import redaction_patterns as pat
 from xmo_analysis.privacy.redaction_address import addresses
@@ -136,4 +137,7 @@ def redact_series(comments: pd.Series, extra_names: Iterable[str] = ()) -> pd.Se
         Same index; strings redacted, other values unchanged.
     """
     names = tuple(extra_names)
-    return comments.map(lambda t: redact(t, names) if isinstance(t, str) else t)
+    texts = comments.map(lambda t: t if isinstance(t, str) else None)
+    # each distinct text once: redaction is pure and costly (~0.7 ms a comment), and feedback repeats
+    redacted = per_distinct(texts, lambda u: u.map(lambda t: redact(t, names)))
+    return redacted.where(texts.notna(), comments)
