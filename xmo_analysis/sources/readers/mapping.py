@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from xmo_analysis.core.exceptions import Problem
+from xmo_analysis.core.memo import per_distinct
 from xmo_analysis.sources.readers.base import ROW, LoadReport, Raw, Reader
 from xmo_analysis.core.vocabulary import in_cycle
 
@@ -287,16 +288,22 @@ def _choices(p: Prepared, choices: dict, contract: str, params, label: str) -> N
     for column in [c for c in p.frame.columns if c in scored or c in lower and c != "*"]:
         table = {**(lower.get("*", {}) if column in scored else {}), **lower.get(column, {})}
         values = p.frame[column]
-        text = _text(values)
-        mapped = text.str.casefold().map(table)
         if column not in scored:
+            mapped = per_distinct(values, lambda u: _text(u).str.casefold().map(table))
             p.frame[column] = values.astype(object).where(mapped.isna().to_numpy(), mapped.astype(object))
             continue
-        number = pd.to_numeric(text, errors="coerce")
-        result = number.fillna(pd.to_numeric(mapped, errors="coerce"))
-        if not table:  # "10 - Extremely likely": the number a tool puts before its label
-            result = result.fillna(pd.to_numeric(text.str.extract(r"^(\d+)\b", expand=False), errors="coerce"))
-        bad = (text.notna() & (text != "") & result.isna()).fillna(False).astype(bool)
+
+        def convert(u: pd.Series, table=table) -> pd.DataFrame:  # the distinct answers of the column
+            text = _text(u)
+            number = pd.to_numeric(text, errors="coerce")
+            result = number.fillna(pd.to_numeric(text.str.casefold().map(table), errors="coerce"))
+            if not table:  # "10 - Extremely likely": the number a tool puts before its label
+                result = result.fillna(pd.to_numeric(text.str.extract(r"^(\d+)\b", expand=False), errors="coerce"))
+            bad = (text.notna() & (text != "") & result.isna()).fillna(False).astype(bool)
+            return pd.DataFrame({"result": result.astype(float), "bad": bad}, index=u.index)
+        # a million answers hold a handful of distinct ones: each is read once
+        got = per_distinct(values, convert)
+        result, bad = got["result"], got["bad"].fillna(False).astype(bool)
         for idx in p.frame.index[bad.to_numpy()]:
             p.problems.append(Problem(file=label, row=int(p.frame.at[idx, ROW]), column=column,
                                       value=str(values.loc[idx]), rule=f"answer is neither a number nor one of "
