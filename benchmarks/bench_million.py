@@ -62,9 +62,10 @@ def project(root: Path, data: Path, audiences: bool) -> Path:
     settings = yaml.safe_load(text)
     for contract in ("tickets", "telemetry"):
         settings["sources"][contract]["engine"] = "duckdb"
-    # 440 M device-days: t-digest quantiles keep DuckDB's memory flat (exact ones hold every value of
-    # a group: 3.5 GB for the four cycles' boot times), as params/xmo.yaml advises for large fleets
-    settings["sources"]["telemetry"]["exact_quantiles"] = False
+    # 440 M device-days: exact quantiles from value counts (boot times in 0.1 s, latencies in ms have
+    # a few thousand distinct values): 15 s and 0.3 GB per grouping where t-digest takes 47 s and the
+    # quantile function holds every value of a group (3.5 GB), as params/xmo.yaml advises
+    settings["sources"]["telemetry"]["quantiles"] = "histogram"
     path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     return root
 

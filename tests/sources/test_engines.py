@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import make_project
 from xmo_analysis.core.exceptions import ConfigError, InputError
@@ -59,9 +61,12 @@ def _pandas_metric(x: pd.Series, aggregation: str) -> float:
     return {"mean": x.mean(), "rate": x.mean(), "median": x.quantile(0.5), "p90": x.quantile(0.9)}[aggregation]
 
 
+@pytest.mark.parametrize("mode", ["exact", "histogram"])
 @pytest.mark.parametrize("contract", ["tickets", "telemetry"])
-def test_duckdb_equals_pandas_on_the_raw_rows(eng_project, contract):
-    metrics, own, where, _, _ = _summarise(eng_project, contract, {"engine": "duckdb", "path": FILES[contract]})
+def test_duckdb_equals_pandas_on_the_raw_rows(eng_project, contract, mode):
+    """Exact quantiles, by the engine's quantile function or from a histogram of the values."""
+    metrics, own, where, _, _ = _summarise(eng_project, contract, {"engine": "duckdb", "path": FILES[contract],
+                                                                   "quantiles": mode})
     raw = _raw(eng_project, contract)
     params = load_params(eng_project / "params")
     mine = [m for m in params.metrics.values() if m.source == contract]
@@ -94,6 +99,40 @@ def test_duckdb_equals_pandas_on_the_raw_rows(eng_project, contract):
     assert len(got) == len(expected) > 50
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False,
                                    check_index_type=False, rtol=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.integers(-3, 12), min_size=1, max_size=60), q=st.sampled_from([0.0, 0.1, 0.5, 0.9, 0.99, 1.0]))
+def test_histogram_quantile_is_numpys_quantile(values, q):
+    """The type 7 quantile from value counts equals numpy's on the rows (values repeat, as rounded
+    measurements do; one group or two)."""
+    rows = pd.DataFrame({"g": [i % 2 for i in range(len(values))], "x": np.array(values, dtype=float) / 10})
+    counts = rows.groupby(["g", "x"]).size().rename("xmo_n").reset_index().rename(columns={"x": "xmo_value"})
+    got = engines.histogram_quantile(counts, ["g"], "m", q).set_index("g")["m"]
+    expected = rows.groupby("g")["x"].apply(lambda x: float(np.quantile(x.to_numpy(), q)))
+    assert list(got.index) == list(expected.index)
+    for g in expected.index:
+        assert got[g] == pytest.approx(expected[g], abs=1e-12)
+
+
+def test_histogram_refuses_too_many_distinct_values(eng_project, monkeypatch):
+    monkeypatch.setattr(engines, "HISTOGRAM_MAX_ROWS", 50)
+    with pytest.raises(engines.EngineError) as err:
+        _summarise(eng_project, "telemetry", {"engine": "duckdb", "path": FILES["telemetry"], "quantiles": "histogram"})
+    problem = err.value.problem
+    assert problem.column == "quantiles" and "more than 50 distinct" in problem.rule and "exact or approximate" in problem.rule
+
+
+def test_an_unknown_quantile_mode_is_a_params_error(tmp_path):
+    import shutil
+    from conftest import REPO
+    shutil.copytree(REPO / "params", tmp_path / "params")
+    path = tmp_path / "params" / "xmo.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    aggregate: false\n", "    aggregate: false\n    quantiles: tdigest\n", 1),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_params(tmp_path / "params")
+    assert any(p.column == "sources.telemetry.quantiles" and p.value == "tdigest" for p in err.value.problems)
 
 
 def _into_postgres(project, url: str) -> None:

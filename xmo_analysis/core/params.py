@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from xmo_analysis.core.exceptions import ConfigError, Problem
-from xmo_analysis.core.vocabulary import (ENGINE_CONTRACTS, ENGINE_NAMES, EXPERIENCE_TYPE, EXPERIENCE_TYPES, INDICATOR_KINDS,
+from xmo_analysis.core.vocabulary import (ENGINE_CONTRACTS, ENGINE_NAMES, QUANTILE_MODES, EXPERIENCE_TYPE, EXPERIENCE_TYPES, INDICATOR_KINDS,
                                           ITEM_TYPES, SCORE_LABELS, SCORE_SCALES as ITEM_SCALES, Policy, policy_of)
 from xmo_analysis.core.schema import CYCLE as CYCLE_SHAPE, FILES as FILE_SHAPES, unknown_keys
 
@@ -597,6 +597,10 @@ def _check_sources(path: Path, settings: Any, metrics: dict, problems: list[Prob
                                     rule=f"metric {mid!r} of metrics.yaml reads {m.source}, which has no source "
                                          "(add sources.{0} or remove the metric)".format(m.source)))
     for contract, src in sorted(sources.items()):
+        mode = src.get("quantiles") if isinstance(src, dict) else None
+        if mode is not None and mode not in QUANTILE_MODES:
+            problems.append(Problem(file=str(path), column=f"sources.{contract}.quantiles", value=mode,
+                                    rule=f"one of {', '.join(QUANTILE_MODES)}"))
         engine = src.get("engine") if isinstance(src, dict) else None
         if engine is None:
             continue

@@ -52,8 +52,8 @@ EXPORT_OPTIONS = {**MAPPING_OPTIONS, **_EXPORT_FILTERS, "layout": ANY, "delimite
 
 # format -> the options its reader takes beyond the common ones (one entry per registered reader).
 SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
-    "csv": {"delimiter": ANY, "decimal": ANY, "aggregate": ANY, "exact_quantiles": ANY, **MAPPING_OPTIONS},
-    "parquet": {"aggregate": ANY, "exact_quantiles": ANY, **MAPPING_OPTIONS},
+    "csv": {"delimiter": ANY, "decimal": ANY, "aggregate": ANY, "exact_quantiles": ANY, "quantiles": ANY, **MAPPING_OPTIONS},
+    "parquet": {"aggregate": ANY, "exact_quantiles": ANY, "quantiles": ANY, **MAPPING_OPTIONS},
     "excel": {"sheet": ANY, "header_row": ANY, **MAPPING_OPTIONS},
     "sql": {"url_env": ANY, "url": ANY, "query": ANY, "table": ANY, "schema": ANY, **MAPPING_OPTIONS},
     "qualtrics": EXPORT_OPTIONS,
@@ -62,7 +62,7 @@ SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 # Sources aggregated in an engine (xmo_analysis.sources.engines documents each option).
-ENGINE_OPTIONS = {"engine": ANY, "aggregate": ANY, "exact_quantiles": ANY, "url_env": ANY, "table": ANY,
+ENGINE_OPTIONS = {"engine": ANY, "aggregate": ANY, "exact_quantiles": ANY, "quantiles": ANY, "url_env": ANY, "table": ANY,
                   "query": ANY, "schema": ANY, "database": ANY, "master": ANY, "master_env": ANY, "threads": ANY,
                   "memory_limit": ANY, "shuffle_partitions": ANY, "spark_conf": ANY,
                   "driver_memory": ANY}

@@ -100,4 +100,6 @@ def in_cycle(stamps, start: dt.date, end: dt.date):
 
 # Engines O/T data may be aggregated in (xmo_analysis.sources.engines), and the contracts that can be.
 ENGINE_NAMES = ("duckdb", "postgres", "spark", "url")
+# how an engine computes medians and p90s (sources.<contract>.quantiles)
+QUANTILE_MODES = ("exact", "approximate", "histogram")
 ENGINE_CONTRACTS = ("tickets", "telemetry")

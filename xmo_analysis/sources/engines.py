@@ -33,7 +33,12 @@ linearly interpolated quantiles (R type 7, numpy's default: DuckDB ``quantile_co
 PostgreSQL ``percentile_cont``, Spark ``percentile``). With ``exact_quantiles: false`` quantiles
 are the engine's approximate ones (DuckDB's t-digest, Spark's ``approx_percentile`` with its
 default accuracy 10 000, i.e. a rank error of at most 1/10 000 of the rows); PostgreSQL has no
-approximate quantile and stays exact. A ticket's ``resolution_hours`` is computed in the engine
+approximate quantile and stays exact. ``quantiles: histogram`` computes exact quantiles from the
+count of each distinct value per group (one hash aggregate, memory in distinct values, not rows):
+exact and fast for measurements with few distinct values (seconds to 0.1 s, milliseconds, counts),
+refused with a clear error when a group would hold more than ``HISTOGRAM_MAX_ROWS`` of them
+(``quantiles: exact | approximate | histogram``; ``exact_quantiles: false`` is the older spelling of
+``approximate``). A ticket's ``resolution_hours`` is computed in the engine
 as (resolved_at - opened_at) in seconds / 3600. A requester's last ticket is the latest
 ``opened_at``, ties broken by the largest ``ticket_id`` (the row source follows the same rule).
 Rows belong to a cycle by :func:`~xmo_analysis.core.vocabulary.cycle_bounds` (``[start, end + 1 day)``).
@@ -46,11 +51,12 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from xmo_analysis.core.exceptions import Problem
 from xmo_analysis.core.params import Params
-from xmo_analysis.core.vocabulary import ENGINE_NAMES as ENGINES, cycle_bounds
+from xmo_analysis.core.vocabulary import ENGINE_NAMES as ENGINES, QUANTILE_MODES, cycle_bounds
 from xmo_analysis.sources.metric_sources import MetricSource
 
 # per contract: the timestamp that places a row in a cycle, the columns every row needs, the
@@ -236,17 +242,77 @@ def _number(column):
     return column.cast("float64")
 
 
-def _aggregation(column, aggregation: str, exact: bool, engine: str):
+HISTOGRAM_MAX_ROWS = 5_000_000  # distinct (group, value) pairs a histogram may bring back
+
+
+def quantile_mode(source: dict) -> str:
+    """``quantiles:`` of a source (``exact_quantiles: false`` is the older spelling of approximate)."""
+    mode = source.get("quantiles")
+    if mode is None:
+        return "exact" if source.get("exact_quantiles", True) else "approximate"
+    if mode not in QUANTILE_MODES:
+        raise EngineError(Problem(file="params/xmo.yaml", column="quantiles", value=str(mode),
+                                  rule=f"one of {', '.join(QUANTILE_MODES)}"))
+    return str(mode)
+
+
+def _aggregation(column, aggregation: str, exact: bool | str, engine: str):
     x = _number(column)
     if aggregation in ("mean", "rate"):
         return x.mean()
-    q = 0.5 if aggregation == "median" else 0.9
-    if exact or engine == "postgres":
+    q = QUANTILES[aggregation]
+    if exact in (True, "exact", "histogram") or engine == "postgres":
         return x.quantile(q)
     return x.approx_quantile(q)
 
 
-def metric_table(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool,
+QUANTILES = {"median": 0.5, "p90": 0.9}
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """A quantile metric computed exactly from its values' counts (``quantiles: histogram``):
+    ``expr`` gives one row per group and distinct value with its count ``xmo_n``."""
+
+    expr: object
+    metric: str
+    q: float
+
+
+def _histogram(table, params: Params, contract: str, cycles: list[str], by: list[str], metric: str) -> Histogram:
+    m = params.metrics[metric]
+    t = _in_cycles(table, STAMP[contract], params, cycles)
+    for col in by:
+        t = t.filter(t[col].notnull())
+    t = t.mutate(xmo_value=_number(t[m.column]))
+    t = t.filter(t.xmo_value.notnull())
+    keys = ["xmo_cycle", *by, "xmo_value"]
+    expr = t.group_by(keys).aggregate(xmo_n=t.count()).order_by(keys).limit(HISTOGRAM_MAX_ROWS + 1)
+    return Histogram(expr, metric, QUANTILES[m.aggregation])
+
+
+def histogram_quantile(frame: pd.DataFrame, keys: list[str], metric: str, q: float) -> pd.DataFrame:
+    """The type 7 quantile ``q`` (numpy's default, DuckDB's ``quantile_cont``) per group of
+    ``frame`` (``keys``, ``xmo_value`` sorted within each group, ``xmo_n`` its count).
+
+    Of N values sorted, position h = (N - 1) q (from 0); the quantile is x[floor h] + (h - floor h)
+    (x[floor h + 1] - x[floor h]), where x[j] is the value whose cumulative count first exceeds j.
+    Written by hand: no library takes a weighted histogram to an interpolated quantile exactly
+    (numpy's weighted quantiles support only the inverted-CDF method)."""
+    rows = []
+    for key, g in frame.groupby(keys, sort=True, dropna=False):
+        g = g.sort_values("xmo_value", kind="stable")
+        values = g["xmo_value"].to_numpy(dtype=float)
+        cum = np.cumsum(g["xmo_n"].to_numpy(dtype=np.int64))
+        h = (cum[-1] - 1) * q
+        lo = int(np.floor(h))
+        x_lo = values[np.searchsorted(cum, lo, side="right")]
+        x_hi = values[np.searchsorted(cum, min(lo + 1, cum[-1] - 1), side="right")]
+        rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))), metric: x_lo + (h - lo) * (x_hi - x_lo)})
+    return pd.DataFrame(rows, columns=[*keys, metric])
+
+
+def metric_table(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool | str,
                  engine: str = "duckdb", only: list[str] | None = None):
     """Every ``contract`` metric of params (or those in ``only``) per cycle (and per ``by`` level),
     with ``rows``."""
@@ -260,29 +326,46 @@ def metric_table(table, params: Params, contract: str, cycles: list[str], by: li
     return t.group_by(keys).aggregate(rows=t.count(), **aggs).order_by(keys)
 
 
-def metric_parts(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool,
+def metric_parts(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool | str,
                  engine: str = "duckdb") -> dict[str, object]:
     """The queries of :func:`metric_table`, split so that memory stays bounded: with exact
     quantiles every quantile metric is its own query (an exact quantile holds all of a group's
     values, so two in one query need twice the memory: 200 M rows x two p90 metrics do not fit
-    4 GB), the means and rates one more. Merged on the keys by :func:`run_parts`."""
+    4 GB), the means and rates one more; with ``"histogram"`` each quantile metric is a
+    :class:`Histogram`. ``exact``: True or "exact", False or "approximate", "histogram". Merged
+    on the keys by :func:`run_parts`."""
+    mode = {True: "exact", False: "approximate"}.get(exact, exact)
     ids = [m.id for m in params.metrics.values() if m.source == contract and m.column in table.columns]
-    quantiles = [i for i in ids if params.metrics[i].aggregation in ("median", "p90")] if exact else []
+    quantiles = [i for i in ids if params.metrics[i].aggregation in QUANTILES] if mode != "approximate" else []
     rest = [i for i in ids if i not in quantiles]
-    parts = {"": metric_table(table, params, contract, cycles, by, exact, engine, only=rest)}
-    parts.update({f" {q}": metric_table(table, params, contract, cycles, by, exact, engine, only=[q])
-                  for q in quantiles})
+    parts: dict[str, object] = {"": metric_table(table, params, contract, cycles, by, mode, engine, only=rest)}
+    for q in quantiles:
+        parts[f" {q}"] = (_histogram(table, params, contract, cycles, by, q) if mode == "histogram" else
+                          metric_table(table, params, contract, cycles, by, mode, engine, only=[q]))
     return parts
 
 
-def run_parts(con, parts: dict[str, object], by: list[str]) -> pd.DataFrame:
+def run_parts(con, parts: dict[str, object], by: list[str], label: str | None = None) -> pd.DataFrame:
     """Execute the queries of :func:`metric_parts` one after another and merge them on the keys."""
     keys = ["xmo_cycle", *by]
     out = None
     for name, expr in parts.items():
-        frame = con.execute(expr)
-        out = frame if out is None else out.merge(frame.drop(columns="rows"), on=keys, how="outer")
+        if isinstance(expr, Histogram):
+            counts = con.execute(expr.expr)
+            if len(counts) > HISTOGRAM_MAX_ROWS:
+                raise EngineError(Problem(file=label, column="quantiles", value="histogram", rule=(
+                    f"quantiles: histogram needs few distinct values, but {expr.metric} has more than "
+                    f"{HISTOGRAM_MAX_ROWS:,} distinct (group, value) pairs: use quantiles: exact or approximate")))
+            frame = histogram_quantile(counts, keys, expr.metric, expr.q)
+        else:
+            frame = con.execute(expr)
+        out = frame if out is None else out.merge(frame.drop(columns="rows", errors="ignore"), on=keys, how="outer")
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def part_expr(part) -> object:
+    """The ibis expression of a part of :func:`metric_parts` (a histogram's counting query)."""
+    return part.expr if isinstance(part, Histogram) else part
 
 
 def per_person(table, params: Params, contract: str, cycles: list[str], ids, columns: list[str]):
@@ -436,14 +519,14 @@ def summarise(project: Path, contract: str, source: dict, params: Params, cycles
 
     label = label or f"sources.{contract}"
     con, t, where = open_table(project, contract, source, label)
-    exact = bool(source.get("exact_quantiles", True))
+    exact = quantile_mode(source)
     try:
         segs = [s for s in segments if s in t.columns]
         exprs, frames = {}, {}
         for name, by in [("all", []), *((f"by {s}", [s]) for s in segs)]:
             parts = metric_parts(t, params, contract, cycles, by, exact, where.engine)
-            exprs.update({name + suffix: e for suffix, e in parts.items()})
-            frames[name] = run_parts(con, parts, by)
+            exprs.update({name + suffix: part_expr(e) for suffix, e in parts.items()})
+            frames[name] = run_parts(con, parts, by, label)
         span = _in_cycles(t, STAMP[contract], params, cycles)
         exprs["period"] = span.group_by("xmo_cycle").aggregate(first=span[STAMP[contract]].min(),
                                                                last=span[STAMP[contract]].max())
@@ -505,8 +588,8 @@ def aggregate(project: Path, contract: str, source: dict, params: Params, cycles
     con, t, where = open_table(project, contract, source, label)
     try:
         by = list(by or [])
-        parts = metric_parts(t, params, contract, cycles, by, bool(source.get("exact_quantiles", True)), where.engine)
-        where.queries = {"metrics" + k: _digest(_sql(e, con, {})) for k, e in parts.items()}
-        return run_parts(con, parts, by).rename(columns={"xmo_cycle": "cycle"}), where
+        parts = metric_parts(t, params, contract, cycles, by, quantile_mode(source), where.engine)
+        where.queries = {"metrics" + k: _digest(_sql(part_expr(e), con, {})) for k, e in parts.items()}
+        return run_parts(con, parts, by, label).rename(columns={"xmo_cycle": "cycle"}), where
     finally:
         _close(con, where.engine)
