@@ -236,3 +236,15 @@ def test_quality_on_the_third_development_set():
     _check(evaluate(load([DEV3])), {"recall": 0.95, "by_type": {"name": 0.90, "username": 0.95, "dob": 0.95,
                                                                  "address": 0.95, "phone": 0.95},
                                     "changed": 0.03, "destroyed": 0.004, "precision": 0.97})
+
+
+def test_many_distinct_comments_are_redacted_in_workers_as_serially(monkeypatch):
+    """Past PARALLEL_FROM distinct comments redaction runs in worker processes: the same output, in order."""
+    from xmo_analysis.privacy import redaction
+    texts = pd.Series([f"Call me on +44 20 7946 {i:04d}, or mail jo{i}@northwind.example" for i in range(60)]
+                      + [None, "Thanks!", "Thanks!"], index=range(100, 163))
+    serial = redaction.redact_series(texts)
+    monkeypatch.setattr(redaction, "PARALLEL_FROM", 10)
+    parallel = redaction.redact_series(texts)
+    pd.testing.assert_series_equal(parallel, serial)
+    assert "+44" not in " ".join(parallel.dropna()) and parallel.iloc[-1] == "Thanks!" and parallel.isna().sum() == 1

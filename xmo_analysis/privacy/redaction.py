@@ -139,5 +139,30 @@ def redact_series(comments: pd.Series, extra_names: Iterable[str] = ()) -> pd.Se
     names = tuple(extra_names)
     texts = comments.map(lambda t: t if isinstance(t, str) else None)
     # each distinct text once: redaction is pure and costly (~0.7 ms a comment), and feedback repeats
-    redacted = per_distinct(texts, lambda u: u.map(lambda t: redact(t, names)))
+    redacted = per_distinct(texts, lambda u: _redact_many(u, names))
     return redacted.where(texts.notna(), comments)
+
+
+PARALLEL_FROM = 20_000  # distinct comments: below this, starting workers (~2 s) costs more than it saves
+
+
+def _redact_chunk(texts: list[str], names: tuple[str, ...]) -> list[str]:
+    return [redact(t, names) for t in texts]
+
+
+def _redact_many(texts: pd.Series, names: tuple[str, ...]) -> pd.Series:
+    """:func:`redact` over distinct texts, in one process per core when there are many (the
+    function is pure, so the workers give exactly the serial result, in order)."""
+    import os
+    jobs = min(os.cpu_count() or 1, 8)
+    if len(texts) < PARALLEL_FROM or jobs < 2:
+        return texts.map(lambda t: redact(t, names))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    values = texts.tolist()
+    step = -(-len(values) // (jobs * 4))
+    chunks = [values[i:i + step] for i in range(0, len(values), step)]
+    # spawn, not fork: the process may hold threads (DuckDB, a kernel's) that fork would copy mid-state
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        done = [t for part in pool.map(_redact_chunk, chunks, [names] * len(chunks)) for t in part]
+    return pd.Series(done, index=texts.index)
