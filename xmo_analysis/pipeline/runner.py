@@ -246,9 +246,11 @@ def _pool(jobs: int, items: list, work: Callable, say: Callable[[str], None], ve
 
 
 def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path, failed_dir: Path, digest: str,
-                jobs: int, cell_timeout: int, say: Callable[[str], None]) -> dict[str, float]:
+                jobs: int, cell_timeout: int, say: Callable[[str], None], release: bool = False) -> dict[str, float]:
     """Execute every planned notebook into ``staging`` (``jobs`` at a time), the loaded data shared
-    through the snapshot; returns each notebook's seconds. Used by the runner and by ``xmo verify``."""
+    through the snapshot; returns each notebook's seconds. Used by the runner and by ``xmo verify``.
+    With ``release`` the rows of ``data`` are dropped once the snapshot holds them (the kernels
+    read the snapshot; a million-response cycle would otherwise sit in memory once more)."""
     for nb in sorted({j.notebook for j in work}):
         check_parameters(nb, next(j.parameters for j in work if j.notebook == nb))
     for j in work:
@@ -282,11 +284,29 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
             for seg in data.params.segments:
                 xla_scores(data, by=seg)
             snapshot.write(shared, data, project, cycle, digest)
+            if release:
+                release_rows(data)
             say(f"Executing {len(work)} notebooks ({jobs} at a time)")
             return {f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()}
         finally:
             if pool is not None:
                 pool.close()
+
+
+def release_rows(data) -> None:
+    """Empty ``data``'s tables and caches in place (what the runner still needs, ``files`` and
+    ``engines``, stays): after the snapshot is written, the kernels have the rows."""
+    import gc
+
+    import pandas as pd
+    for name in ("responses", "tickets", "telemetry", "population", "backlog", "outcomes"):
+        frame = getattr(data, name, None)
+        if isinstance(frame, pd.DataFrame):
+            setattr(data, name, frame.iloc[0:0].copy())
+    for cache in ("_memo", "_slices"):
+        data.__dict__.pop(cache, None)
+    data.summaries = {}
+    gc.collect()
 
 
 def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,
@@ -387,8 +407,9 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
             changes = ["first version of the cycle"]
         try:
             work, audiences = plan(project, params, data, cycle, staging)
+            groups = published_groups(data)  # for the next version's check, before the rows are released
             timings.update(execute_all(project, data, cycle, work, staging, failed_dir, fp["sha256"], jobs,
-                                       cell_timeout, say))
+                                       cell_timeout, say, release=True))
 
             def render_one(j: Job) -> float:
                 publish.checkpoint("render")  # fault injection: a run killed while rendering
@@ -426,7 +447,7 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
             record["timings_s"] = manifest["timings_s"]
             published, target = publish.publish(staging, reports, cycle, manifest)
             assert published == number, (published, number)  # the lock is held: nobody published in between
-            membership.save(project, reports, cycle, number, published_groups(data))
+            membership.save(project, reports, cycle, number, groups)
             remember(reports, data.files)
             return RunResult("published", cycle, number, target, time.perf_counter() - t0)
         finally:
