@@ -307,6 +307,11 @@ def release_rows(data) -> None:
         data.__dict__.pop(cache, None)
     data.summaries = {}
     gc.collect()
+    try:  # glibc keeps freed heap pages: hand them back, or the released rows still count as resident
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): the memory is reused, not returned
+        pass
 
 
 def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,
