@@ -248,3 +248,20 @@ def test_many_distinct_comments_are_redacted_in_workers_as_serially(monkeypatch)
     parallel = redaction.redact_series(texts)
     pd.testing.assert_series_equal(parallel, serial)
     assert "+44" not in " ".join(parallel.dropna()) and parallel.iloc[-1] == "Thanks!" and parallel.isna().sum() == 1
+
+
+def test_worker_redaction_does_not_rerun_the_callers_script(tmp_path):
+    """An analyst's script without a __main__ guard runs once: the workers never import it (the
+    multiprocessing spawn workers did, and each one ran the script again)."""
+    script = tmp_path / "analysis.py"
+    script.write_text(
+        "import pandas as pd\n"
+        "from xmo_analysis.privacy import redaction\n"
+        "redaction.PARALLEL_FROM = 5\n"
+        "print('script ran', flush=True)\n"
+        "texts = pd.Series([f'mail jo{i}@northwind.example' for i in range(20)])\n"
+        "print('redacted', int(redaction.redact_series(texts).str.contains('@').sum()), flush=True)\n",
+        encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("script ran") == 1 and "redacted 0" in out.stdout

@@ -146,23 +146,40 @@ def redact_series(comments: pd.Series, extra_names: Iterable[str] = ()) -> pd.Se
 PARALLEL_FROM = 20_000  # distinct comments: below this, starting workers (~2 s) costs more than it saves
 
 
-def _redact_chunk(texts: list[str], names: tuple[str, ...]) -> list[str]:
-    return [redact(t, names) for t in texts]
-
-
 def _redact_many(texts: pd.Series, names: tuple[str, ...]) -> pd.Series:
-    """:func:`redact` over distinct texts, in one process per core when there are many (the
-    function is pure, so the workers give exactly the serial result, in order)."""
+    """:func:`redact` over distinct texts, in one worker process per core when there are many (the
+    function is pure, so the workers give exactly the serial result, in order).
+
+    The workers are ``python -m xmo_analysis.privacy.redaction`` fed JSON on stdin, not
+    multiprocessing: its spawn and forkserver children re-import the caller's main module, so an
+    analyst's script without an ``if __name__ == "__main__"`` guard would run again in each worker;
+    fork would copy threads (DuckDB's, a kernel's) mid-state."""
+    import json
     import os
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
     jobs = min(os.cpu_count() or 1, 8)
     if len(texts) < PARALLEL_FROM or jobs < 2:
         return texts.map(lambda t: redact(t, names))
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     values = texts.tolist()
-    step = -(-len(values) // (jobs * 4))
+    step = -(-len(values) // jobs)
     chunks = [values[i:i + step] for i in range(0, len(values), step)]
-    # spawn, not fork: the process may hold threads (DuckDB, a kernel's) that fork would copy mid-state
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        done = [t for part in pool.map(_redact_chunk, chunks, [names] * len(chunks)) for t in part]
+
+    def work(chunk: list[str]) -> list[str]:
+        out = subprocess.run([sys.executable, "-m", "xmo_analysis.privacy.redaction"],
+                             input=json.dumps({"names": list(names), "texts": chunk}).encode("utf-8"),
+                             capture_output=True)
+        if out.returncode:
+            raise RuntimeError("a redaction worker failed: " + out.stderr.decode("utf-8", "replace")[-2000:])
+        return json.loads(out.stdout.decode("utf-8"))
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        done = [t for part in pool.map(work, chunks) for t in part]
     return pd.Series(done, index=texts.index)
+
+
+if __name__ == "__main__":  # a worker of _redact_many: JSON {"names", "texts"} in, redacted texts out
+    import json
+    import sys
+    job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    sys.stdout.buffer.write(json.dumps([redact(t, tuple(job["names"])) for t in job["texts"]]).encode("utf-8"))
