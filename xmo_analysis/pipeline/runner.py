@@ -312,6 +312,11 @@ def release_rows(data) -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc (macOS, musl): the memory is reused, not returned
         pass
+    try:  # pandas' text columns live in Arrow's pool (mimalloc), which keeps freed pages too
+        import pyarrow as pa
+        pa.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):
+        pass
 
 
 def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,
