@@ -150,7 +150,10 @@ def test_postgres_and_spark_give_duckdbs_numbers(eng_project, postgres_url, spar
     duck = _summarise(eng_project, contract, {"engine": "duckdb", "path": FILES[contract]})
     pg = _summarise(eng_project, contract, {"engine": "postgres", "url_env": "XMO_TEST_PG", "table": f"eng_{contract}"})
     spark = _summarise(eng_project, contract, {"engine": "spark", "master": "local[2]", "path": FILES[contract]})
-    for other in (pg, spark):
+    # exact quantiles from value counts, on a server engine: the same numbers
+    pg_hist = _summarise(eng_project, contract, {"engine": "postgres", "url_env": "XMO_TEST_PG",
+                                                 "table": f"eng_{contract}", "quantiles": "histogram"})
+    for other in (pg, spark, pg_hist):
         pd.testing.assert_frame_equal(other[0], duck[0], check_dtype=False, rtol=1e-9)
         pd.testing.assert_frame_equal(other[1].sort_index(), duck[1].sort_index(), check_dtype=False, rtol=1e-9)
     assert (pg[2].engine, spark[2].engine) == ("postgres", "spark")
