@@ -27,13 +27,15 @@ TESTS = REPO / "tests"  # fixtures/ and reference/ live here; tests sit in folde
 TINY_CELLS = 7  # a tiny notebook: its note, parameters, setup (open_cycle), title and first section
 
 
-def make_project(root: Path, scale: float = 0.1, seed: int = 7, audiences: bool = False, tiny: bool = False) -> Path:
+def make_project(root: Path, scale: float = 0.1, seed: int = 7, audiences: bool = False, tiny: bool = False,
+                 data: Path | None = None) -> Path:
     """A project folder as a user has it: params/, notebooks/, data/demo/ (small), no reports.
 
     Without ``audiences`` the params' audience reports are left out, so that a test cycle runs
     the three missions only (the audience tests set their own). With ``tiny`` every notebook keeps
     its first ``TINY_CELLS`` cells: the real parameters, snapshot and title, for tests about the
-    runner's mechanics (kills, locks, versions, renderers) rather than the reports' content."""
+    runner's mechanics (kills, locks, versions, renderers) rather than the reports' content. With
+    ``data`` (a demo folder generated before, e.g. a million responses) data/demo links to it."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "params", root / "params")
     if not audiences:
@@ -49,7 +51,11 @@ def make_project(root: Path, scale: float = 0.1, seed: int = 7, audiences: bool 
             assert len(nb.cells) > TINY_CELLS and any("parameters" in c.metadata.get("tags", []) for c in nb.cells[:TINY_CELLS])
             nb.cells = nb.cells[:TINY_CELLS]
             nbformat.write(nb, path)
-    generate(root / "data" / "demo", seed=seed, scale=scale)
+    if data is not None:
+        (root / "data").mkdir()
+        (root / "data" / "demo").symlink_to(Path(data).resolve())
+    else:
+        generate(root / "data" / "demo", seed=seed, scale=scale)
     return root
 
 

@@ -256,17 +256,25 @@ def quantile_mode(source: dict) -> str:
     return str(mode)
 
 
-def _aggregation(column, aggregation: str, exact: bool | str, engine: str):
+QUANTILES = {"median": 0.5, "p90": 0.9}
+
+
+def _aggregation(column, aggregation: str, approximate: bool, engine: str):
     x = _number(column)
     if aggregation in ("mean", "rate"):
         return x.mean()
     q = QUANTILES[aggregation]
-    if exact in (True, "exact", "histogram") or engine == "postgres":
+    if not approximate or engine == "postgres":
         return x.quantile(q)
     return x.approx_quantile(q)
 
 
-QUANTILES = {"median": 0.5, "p90": 0.9}
+def _scoped(table, params: Params, contract: str, cycles: list[str], by: list[str]):
+    """``table``'s rows in the cycles, with ``xmo_cycle``, and a known level of every ``by`` column."""
+    t = _in_cycles(table, STAMP[contract], params, cycles)
+    for col in by:
+        t = t.filter(t[col].notnull())
+    return t
 
 
 @dataclass(frozen=True)
@@ -281,9 +289,7 @@ class Histogram:
 
 def _histogram(table, params: Params, contract: str, cycles: list[str], by: list[str], metric: str) -> Histogram:
     m = params.metrics[metric]
-    t = _in_cycles(table, STAMP[contract], params, cycles)
-    for col in by:
-        t = t.filter(t[col].notnull())
+    t = _scoped(table, params, contract, cycles, by)
     t = t.mutate(xmo_value=_number(t[m.column]))
     t = t.filter(t.xmo_value.notnull())
     keys = ["xmo_cycle", *by, "xmo_value"]
@@ -312,36 +318,34 @@ def histogram_quantile(frame: pd.DataFrame, keys: list[str], metric: str, q: flo
     return pd.DataFrame(rows, columns=[*keys, metric])
 
 
-def metric_table(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool | str,
+def metric_table(table, params: Params, contract: str, cycles: list[str], by: list[str], approximate: bool,
                  engine: str = "duckdb", only: list[str] | None = None):
     """Every ``contract`` metric of params (or those in ``only``) per cycle (and per ``by`` level),
-    with ``rows``."""
-    t = _in_cycles(table, STAMP[contract], params, cycles)
-    for col in by:
-        t = t.filter(t[col].notnull())
-    aggs = {m.id: _aggregation(t[m.column], m.aggregation, exact, engine)
+    with ``rows``; quantiles approximate (t-digest) or exact."""
+    t = _scoped(table, params, contract, cycles, by)
+    aggs = {m.id: _aggregation(t[m.column], m.aggregation, approximate, engine)
             for m in params.metrics.values() if m.source == contract and m.column in t.columns
             and (only is None or m.id in only)}
     keys = ["xmo_cycle", *by]
     return t.group_by(keys).aggregate(rows=t.count(), **aggs).order_by(keys)
 
 
-def metric_parts(table, params: Params, contract: str, cycles: list[str], by: list[str], exact: bool | str,
+def metric_parts(table, params: Params, contract: str, cycles: list[str], by: list[str], mode: str,
                  engine: str = "duckdb") -> dict[str, object]:
-    """The queries of :func:`metric_table`, split so that memory stays bounded: with exact
-    quantiles every quantile metric is its own query (an exact quantile holds all of a group's
-    values, so two in one query need twice the memory: 200 M rows x two p90 metrics do not fit
-    4 GB), the means and rates one more; with ``"histogram"`` each quantile metric is a
-    :class:`Histogram`. ``exact``: True or "exact", False or "approximate", "histogram". Merged
-    on the keys by :func:`run_parts`."""
-    mode = {True: "exact", False: "approximate"}.get(exact, exact)
+    """The queries of :func:`metric_table`, split so that memory stays bounded (``mode``: one of
+    ``QUANTILE_MODES``, see :func:`quantile_mode`): with exact quantiles every quantile metric is
+    its own query (an exact quantile holds all of a group's values, so two in one query need twice
+    the memory: 200 M rows x two p90 metrics do not fit 4 GB), the means and rates one more; with
+    ``"histogram"`` each quantile metric is a :class:`Histogram`. Merged on the keys by
+    :func:`run_parts`."""
+    approximate = mode == "approximate"
     ids = [m.id for m in params.metrics.values() if m.source == contract and m.column in table.columns]
-    quantiles = [i for i in ids if params.metrics[i].aggregation in QUANTILES] if mode != "approximate" else []
+    quantiles = [] if approximate else [i for i in ids if params.metrics[i].aggregation in QUANTILES]
     rest = [i for i in ids if i not in quantiles]
-    parts: dict[str, object] = {"": metric_table(table, params, contract, cycles, by, mode, engine, only=rest)}
+    parts: dict[str, object] = {"": metric_table(table, params, contract, cycles, by, approximate, engine, only=rest)}
     for q in quantiles:
         parts[f" {q}"] = (_histogram(table, params, contract, cycles, by, q) if mode == "histogram" else
-                          metric_table(table, params, contract, cycles, by, mode, engine, only=[q]))
+                          metric_table(table, params, contract, cycles, by, False, engine, only=[q]))
     return parts
 
 
