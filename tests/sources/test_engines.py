@@ -67,6 +67,8 @@ def test_duckdb_equals_pandas_on_the_raw_rows(eng_project, contract, mode):
     """Exact quantiles, by the engine's quantile function or from a histogram of the values."""
     metrics, own, where, _, _ = _summarise(eng_project, contract, {"engine": "duckdb", "path": FILES[contract],
                                                                    "quantiles": mode})
+    again = _summarise(eng_project, contract, {"engine": "duckdb", "path": FILES[contract], "quantiles": mode})[2]
+    assert where.queries and again.queries == where.queries  # the manifest's query fingerprints are stable
     raw = _raw(eng_project, contract)
     params = load_params(eng_project / "params")
     mine = [m for m in params.metrics.values() if m.source == contract]

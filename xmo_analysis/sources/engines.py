@@ -138,6 +138,8 @@ def open_table(project: Path, contract: str, source: dict, label: str):
     """``(backend, table, Where)`` for one source, its columns already named as the contract's."""
     import ibis
 
+    # files are read under a fixed name (ibis would pick a random one), so that the same query has
+    # the same sha256 in every run's manifest
     engine = engine_of(source)
     if engine not in ENGINES:
         raise EngineError(Problem(file=label, column="engine", value=engine, rule=f"one of {', '.join(ENGINES)}"))
@@ -159,9 +161,9 @@ def open_table(project: Path, contract: str, source: dict, label: str):
                     glob = str(full / "**" / "*.parquet") if full.is_dir() else str(full)
                     # file and row of every record, so that a problem names them as for a loaded file
                     table = con.read_parquet(glob, hive_partitioning=full.is_dir(), filename=True,
-                                             file_row_number=True)
+                                             file_row_number=True, table_name=f"xmo_{contract}")
                 else:
-                    table = con.read_csv(str(full))
+                    table = con.read_csv(str(full), table_name=f"xmo_{contract}")
                 location = str(path)
             else:
                 table, location = _named(con, source, label)
@@ -169,7 +171,8 @@ def open_table(project: Path, contract: str, source: dict, label: str):
             session = _spark(source, label)
             con = ibis.pyspark.connect(session)
             if path and not source.get("table"):
-                table, location = con.read_parquet(str(project / str(path)) if "://" not in str(path) else str(path)), str(path)
+                table, location = con.read_parquet(str(project / str(path)) if "://" not in str(path) else str(path),
+                                                   table_name=f"xmo_{contract}"), str(path)
             else:
                 table, location = _named(con, source, label)
         else:
