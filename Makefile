@@ -60,11 +60,16 @@ mutation:
 
 # A deliberate refresh: resolve pyproject.toml's ranges (all extras) and the build requirements
 # again, for Python 3.11 on every platform, with the sha256 of every file. Commit the result.
+# rfc3987-syntax (and lark, its only user) stay out: jsonschema's format-nongpl extra, asked for
+# by jupyter-events, imports it with jsonschema and it compiles a grammar at import, 1.7 s in
+# every process that imports nbformat (the runner, each render); only the `iri` format of
+# JSON Schema, which none of our schemas or Jupyter's event schemas here use, needs it.
 lock:
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet $(UV)
 	.venv-lock/bin/uv pip compile pyproject.toml requirements-build.in --all-extras --universal \
-	    --python-version 3.11 --generate-hashes --no-header -o $(LOCK)
+	    --python-version 3.11 --generate-hashes --no-header \
+	    --no-emit-package rfc3987-syntax --no-emit-package lark -o $(LOCK)
 	rm -rf .venv-lock
 
 clean:

@@ -86,6 +86,17 @@ def test_this_environment_is_the_locked_one():
     assert not wrong, "the venv is not the locked environment (`make install`):\n" + "\n".join(wrong)
 
 
+def test_nbformat_does_not_compile_a_grammar_at_import():
+    """The lock leaves out rfc3987-syntax (Makefile, `lock`): jsonschema imports it when present and
+    it builds a Lark grammar at import, 1.7 s in the runner and in every render. A lock refreshed
+    without ``--no-emit-package`` would bring it back; this says so before the suite gets slower."""
+    out = subprocess.run([sys.executable, "-c", "import sys, nbformat, nbconvert, papermill; "
+                          "print(sorted({'rfc3987_syntax', 'lark'} & set(sys.modules)))"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", out
+    assert "--no-emit-package rfc3987-syntax" in (REPO / "Makefile").read_text()
+
+
 def test_make_and_conda_use_the_lock():
     makefile = (REPO / "Makefile").read_text()
     assert "--require-hashes" in makefile and "-r $(LOCK)" in makefile and "LOCK   := requirements.lock" in makefile
