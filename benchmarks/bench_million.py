@@ -65,12 +65,18 @@ def project(root: Path, data: Path, audiences: bool) -> Path:
     return root
 
 
+def _what(p: psutil.Process) -> str:
+    cmd = " ".join(p.cmdline())
+    return "kernel" if "ipykernel" in cmd else "runner" if " run --cycle" in cmd else cmd[:60]
+
+
 class TreeMemory(threading.Thread):
     """Peak RSS of a process and all its descendants, summed, and of the largest one."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.root, self.total, self.single, self.stop = psutil.Process(pid), 0, 0, threading.Event()
+        self.each: dict[int, tuple[int, str]] = {}  # pid -> (peak RSS, what it is)
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -81,7 +87,10 @@ class TreeMemory(threading.Thread):
             sizes = []
             for p in procs:
                 try:
-                    sizes.append(p.memory_info().rss)
+                    rss = p.memory_info().rss
+                    if rss > self.each.get(p.pid, (0, ""))[0]:
+                        self.each[p.pid] = (rss, self.each.get(p.pid, (0, ""))[1] or _what(p))
+                    sizes.append(rss)
                 except psutil.Error:
                     pass
             self.total, self.single = max(self.total, sum(sizes)), max([self.single, *sizes])
@@ -124,6 +133,8 @@ def main() -> None:
     print(f"{'xmo run, wall clock':<44} {seconds:8.1f} s   (target <= 600 s)")
     print(f"{'peak RSS, whole process tree':<44} {mem.total / 2**30:8.2f} GB  (target <= 8 GB)")
     print(f"{'peak RSS, largest process':<44} {mem.single / 2**30:8.2f} GB")
+    for rss, what in sorted(mem.each.values(), reverse=True)[:4]:
+        print(f"{'  peak RSS of one ' + what:<44} {rss / 2**30:8.2f} GB")
     print(f"{'reports':<44} {len(list((p / 'reports' / '2026-Q4').glob('v*/**/*.pdf')))} PDF, "
           f"{len(list((p / 'reports' / '2026-Q4').glob('v*/**/*.html')))} HTML")
 

@@ -27,3 +27,39 @@ def test_snapshot_is_used_when_present_and_the_notebook_still_runs_without_it(de
     assert snapshot.ENV not in os.environ and not path.exists()
     again = open_cycle(demo_project, "2026-Q4")
     assert again.files == data.files and again is not data
+
+
+def test_cycle_slices_are_views_and_a_snapshot_holds_each_row_once(demo_project):
+    """A cycle's rows are a view of the table (the loaders stack cycles one after another), the
+    same rows and index as the mask would give; a snapshot leaves out the slices and the designs
+    built on them (pickled, each would be one more copy of its rows in every kernel) and keeps
+    the memoised results, so a kernel opening it scores exactly as the runner did."""
+    import pickle
+
+    import numpy as np
+
+    from xmo_analysis.domain.xla import cycle_design, xla_scores
+    data = loaders.load_cycle(demo_project, "2026-Q4")
+    cycles = data.responses["cycle"].unique().tolist()
+    num = data.responses.select_dtypes("number").columns[0]  # an item's answers
+    assert len(cycles) >= 2
+    for c in cycles:
+        got = data.of_cycle("responses", c)
+        pd.testing.assert_frame_equal(got, data.responses[data.responses["cycle"] == c])
+        assert np.shares_memory(got[num].to_numpy(), data.responses[num].to_numpy())
+    # rows of a cycle that are not contiguous still give the mask's rows (a copy)
+    shuffled = loaders.CycleData(**{**{k: getattr(data, k) for k in ("params", "cycle", "tickets", "telemetry",
+                                                                       "population", "backlog")},
+                                    "responses": data.responses.sample(frac=1, random_state=3)})
+    pd.testing.assert_frame_equal(shuffled.of_cycle("responses", "2026-Q4"),
+                                  shuffled.responses[shuffled.responses["cycle"] == "2026-Q4"])
+    scores = xla_scores(data, by=data.params.segments[0])
+    cycle_design(data)
+    assert data._slices and any(k[0] == "design" for k in data._memo)
+    opened = pickle.loads(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    assert "_slices" not in opened.__dict__ and not any(k[0] == "design" for k in opened._memo)
+    assert any(k[0] == "weights" for k in opened._memo)
+    pd.testing.assert_frame_equal(xla_scores(opened, by=data.params.segments[0]), scores)
+    pd.testing.assert_frame_equal(xla_scores(opened, by=data.params.segments[1]),
+                                  xla_scores(data, by=data.params.segments[1]))
+    assert np.shares_memory(cycle_design(opened).frame[num].to_numpy(), opened.responses[num].to_numpy())

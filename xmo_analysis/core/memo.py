@@ -9,6 +9,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 
+# Memo kinds (a key's first item) whose values hold views of the data's tables: a snapshot leaves
+# them out (:meth:`~xmo_analysis.sources.loaders.CycleData.__getstate__`), they are rebuilt on use.
+VIEWS = frozenset({"design"})
+
+
 def memo(data: Any, key: tuple, compute: Callable[[], Any]) -> Any:
     """The value of ``compute()`` for ``key`` on ``data``, computed at most once."""
     store = data.__dict__.setdefault("_memo", {})

@@ -21,10 +21,13 @@ from xmo_analysis.core.vocabulary import AT_RISK, MET, MISSED
 from xmo_analysis.domain.xla import cycle_design, cycle_points, xla_scores, xla_trend
 
 
-def points(data: CycleData, xla_id: str, cycle: str) -> pd.DataFrame:
-    """The cycle's responses with the per-response XLA variable (organisation-level O/T part)."""
-    resp = data.of_cycle("responses", cycle).reset_index(drop=True)
-    return resp.assign(points=cycle_points(data, xla_id, cycle))
+def points(data: CycleData, xla_id: str, cycle: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The per-response XLA variable (organisation-level O/T part) of the cycle's responses, with
+    their ``columns``: only those, since the trend and the initiatives stack every cycle (a copy
+    of all the responses' columns would be the largest thing in memory at a million a cycle)."""
+    resp = data.of_cycle("responses", cycle)
+    return pd.DataFrame({**{c: resp[c].reset_index(drop=True) for c in columns},
+                         "points": cycle_points(data, xla_id, cycle)})
 
 
 # ---------------------------------------------------------------- trends
@@ -93,15 +96,15 @@ def initiative_effects(data: CycleData) -> pd.DataFrame:
         if not before or not after:
             rows.append({**row, "note": "needs at least one full cycle before and after the release"})
             continue
-        frame = pd.concat([points(data, item.xla, c).assign(after=int(c in after)) for c in before + after],
-                          ignore_index=True).dropna(subset=["points"])
+        scope = [s for s in str(item.scope or "").split(";") if s and s != "nan"]
+        col = _scope_column(data, scope) if scope else None
+        frame = pd.concat([points(data, item.xla, c, (col,) if col else ()).assign(after=int(c in after))
+                           for c in before + after], ignore_index=True).dropna(subset=["points"])
         ba = compare(frame.loc[frame["after"] == 1, "points"], frame.loc[frame["after"] == 0, "points"],
                      conf=data.params.policy.confidence)
         row.update({"before": frame.loc[frame["after"] == 0, "points"].mean(),
                     "after": frame.loc[frame["after"] == 1, "points"].mean(), "change": ba.diff,
                     "change_ci_low": ba.ci_low, "change_ci_high": ba.ci_high, "p_change": ba.p_value})
-        scope = [s for s in str(item.scope or "").split(";") if s and s != "nan"]
-        col = _scope_column(data, scope) if scope else None
         if col:
             frame["treated"] = frame[col].isin(scope).astype(int)
             if frame["treated"].nunique() == 2:

@@ -18,9 +18,11 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from xmo_analysis.core.exceptions import InputError, Problem
+from xmo_analysis.core.memo import VIEWS
 from xmo_analysis.sources.exports import read_limesurvey, read_qualtrics, read_surveymonkey
 from xmo_analysis.core.params import CONTRACTS, Params, load_params
 from xmo_analysis.privacy import redact_series
@@ -148,8 +150,24 @@ class CycleData:
         cache = self.__dict__.setdefault("_slices", {})
         if (name, cycle) not in cache:
             frame = getattr(self, name)
-            cache[(name, cycle)] = frame[(frame["cycle"] == cycle).to_numpy()]
+            rows = np.flatnonzero((frame["cycle"] == cycle).to_numpy())
+            if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+                # the loaders stack cycle after cycle: a contiguous slice is a view (copy-on-write),
+                # not a second copy of the cycle's rows; the same rows and index as the mask gives
+                cache[(name, cycle)] = frame.iloc[rows[0]:rows[-1] + 1]
+            else:
+                cache[(name, cycle)] = frame.iloc[rows]
         return cache[(name, cycle)]
+
+    def __getstate__(self) -> dict:
+        """What a snapshot pickles: not the per-cycle slices, nor the memoised designs that hold
+        them (views of the tables, cheap to rebuild; pickled, each would become a copy of its rows
+        in every kernel that opens the snapshot). The memoised results (weights, sentiment, scores) stay."""
+        state = dict(self.__dict__)
+        state.pop("_slices", None)
+        if "_memo" in state:
+            state["_memo"] = {k: v for k, v in state["_memo"].items() if k[0] not in VIEWS}
+        return state
 
 
 def _cycle_of(stamps: pd.Series, params: Params, cycles: list[str]) -> pd.Series:
