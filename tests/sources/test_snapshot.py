@@ -63,3 +63,37 @@ def test_cycle_slices_are_views_and_a_snapshot_holds_each_row_once(demo_project)
     pd.testing.assert_frame_equal(xla_scores(opened, by=data.params.segments[1]),
                                   xla_scores(data, by=data.params.segments[1]))
     assert np.shares_memory(cycle_design(opened).frame[num].to_numpy(), opened.responses[num].to_numpy())
+
+
+def test_shared_work_leaves_audience_kernels_no_scores_to_redo(tmp_path, monkeypatch):
+    """With audience reports planned, the runner scores their columns in every cycle before the
+    snapshot is written: a kernel opening it builds a group's trend without scoring anything."""
+    import pickle
+
+    from conftest import make_project
+    from xmo_analysis.domain import xla
+    from xmo_analysis.missions import audience
+    from xmo_analysis.pipeline import runner
+    from xmo_analysis.present.display import Table
+    project = make_project(tmp_path / "project", audiences=True)
+    data = loaders.load_cycle(project, "2026-Q4")
+    work, _ = runner.plan(project, data.params, data, "2026-Q4", tmp_path / "staging")
+    reports = [j.parameters for j in work if "audience" in j.parameters]
+    assert reports and len(data.params.cycles_up_to("2026-Q4")) >= 2
+    runner.shared_work(data, work, "2026-Q4")
+    opened = pickle.loads(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    expected = audience.trend_section(data, reports[0]["audience"], reports[0]["group"])
+    monkeypatch.setattr(xla, "_xla_scores", lambda *a, **k: pytest.fail(f"scored again in a kernel: {a[2:4]}"))
+    for p in (reports[0], reports[-1]):
+        got = audience.trend_section(opened, p["audience"], p["group"])
+        tables = [part for part in got.parts if isinstance(part, Table)]
+        assert tables and tables[0].frame["cycle"].nunique() >= 2
+    pd.testing.assert_frame_equal(
+        next(x for x in audience.trend_section(opened, reports[0]["audience"], reports[0]["group"]).parts
+             if isinstance(x, Table)).frame,
+        next(x for x in expected.parts if isinstance(x, Table)).frame)
+    # without audience reports planned nothing more is scored than the missions need
+    plain = loaders.load_cycle(project, "2026-Q4")
+    monkeypatch.undo()
+    runner.shared_work(plain, [j for j in work if "audience" not in j.parameters], "2026-Q4")
+    assert {k[1] for k in plain._memo if k[0] == "xla_scores"} == {"2026-Q4"}

@@ -245,6 +245,20 @@ def _pool(jobs: int, items: list, work: Callable, say: Callable[[str], None], ve
     return timings
 
 
+def shared_work(data, work: list[Job], cycle: str) -> None:
+    """What several of ``work``'s notebooks compute, computed once into ``data``'s memo before the
+    snapshot is written: the comments with their sentiment, every segment's XLA scores, and, when
+    audience reports are planned, their columns' scores in every cycle (each audience report's
+    trend; in each kernel that was most of an audience notebook's time)."""
+    comments_frame(data)
+    for seg in data.params.segments:
+        xla_scores(data, by=seg)
+    reported = {j.parameters.get("audience") for j in work}
+    for col in sorted({a.column for a in data.params.audiences if a.id in reported}):
+        for c in data.params.cycles_up_to(cycle):
+            xla_scores(data, cycle=c, by=col)
+
+
 def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path, failed_dir: Path, digest: str,
                 jobs: int, cell_timeout: int, say: Callable[[str], None], release: bool = False) -> dict[str, float]:
     """Execute every planned notebook into ``staging`` (``jobs`` at a time), the loaded data shared
@@ -280,9 +294,7 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
                            LocalKernelManager) if warm else None)
         try:
             # Work several notebooks need, done once and shared through the snapshot.
-            comments_frame(data)
-            for seg in data.params.segments:
-                xla_scores(data, by=seg)
+            shared_work(data, work, cycle)
             snapshot.write(shared, data, project, cycle, digest)
             if release:
                 release_rows(data)
