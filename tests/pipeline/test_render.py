@@ -41,6 +41,27 @@ def test_nbconvert_page_hides_code_and_is_self_contained(executed, tmp_path):
     assert r.renderer == "nbconvert"
 
 
+def test_render_workers_give_the_bytes_of_rendering_here_and_name_a_failure(executed, tmp_path):
+    """Side by side in worker processes, the same HTML and PDF as rendered in this process; a
+    notebook that cannot be rendered fails naming it, and the worker goes on with the next."""
+    from xmo_analysis.pipeline.render import RenderWorkers
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir(), there.mkdir()
+    a = render(executed, here, "T", "nbconvert", footer="f", portal="../index.html")
+    copy = tmp_path / "2_findings.ipynb"
+    shutil.copy(executed, copy)
+    with RenderWorkers(2) as workers:
+        b = workers.render(executed, there, "T", "nbconvert", "f", "../index.html")
+        c = workers.render(copy, there, "T", "nbconvert", "f", "../index.html")
+        with pytest.raises(RenderError, match="missing.ipynb"):
+            workers.render(tmp_path / "missing.ipynb", there, "T", "nbconvert", "f", "")
+        again = workers.render(executed, tmp_path, "T", "nbconvert", "f", "../index.html")
+    assert (b.html, b.pdf, b.renderer, b.version) == (there / "1_measures.html", there / "1_measures.pdf",
+                                                      a.renderer, a.version)
+    assert b.html.read_bytes() == a.html.read_bytes() and b.pdf.read_bytes() == a.pdf.read_bytes()
+    assert c.pdf.read_bytes() == a.pdf.read_bytes() and again.pdf.read_bytes() == a.pdf.read_bytes()
+
+
 def test_auto_picks_quarto_only_when_on_path(quarto_on_path, monkeypatch):
     assert choose("auto") == "quarto"
     monkeypatch.setenv("PATH", "/nonexistent")

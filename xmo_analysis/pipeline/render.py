@@ -15,9 +15,12 @@ branches on the kind, so a new renderer is one class with ``available``, ``versi
 from __future__ import annotations
 
 import html
+import json
 import os
+import queue
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
@@ -114,6 +117,80 @@ def render(executed: Path, out_dir: Path, title: str, renderer: str = "nbconvert
     engine = RENDERERS[choose(renderer)]
     html_path, pdf_path = engine.render(executed, out_dir, title, footer, portal)
     return Rendered(html_path, pdf_path, engine.name, engine.version())
+
+
+class RenderWorkers:
+    """``n`` processes that render side by side (``python -m xmo_analysis.pipeline.render``, a job
+    as one JSON line in, the result as one JSON line out), each taking the next job when free.
+
+    WeasyPrint lays pages out in pure Python: in threads of the runner the GIL let one PDF be
+    printed at a time, and printing is most of a cycle's rendering. Plain processes fed JSON
+    rather than multiprocessing: spawned children re-import the caller's main module, so a
+    script calling the runner without an ``if __name__ == "__main__"`` guard would run again in
+    each (see :mod:`xmo_analysis.privacy.redaction`). A worker dies with its runner: it ends at
+    the end of its input, and a killed run's process group takes it along."""
+
+    def __init__(self, n: int):
+        self._idle: queue.Queue = queue.Queue()
+        self._procs = []
+        for _ in range(max(1, n)):
+            proc = subprocess.Popen([sys.executable, "-m", "xmo_analysis.pipeline.render"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, text=True, encoding="utf-8")
+            self._procs.append(proc)
+            self._idle.put(proc)
+
+    def render(self, executed: Path, out_dir: Path, title: str, renderer: str = "nbconvert", footer: str = "",
+               portal: str = "") -> Rendered:
+        """:func:`render` in the next free worker."""
+        proc = self._idle.get()
+        try:
+            proc.stdin.write(json.dumps({"executed": str(executed), "out_dir": str(out_dir), "title": title,
+                                         "renderer": renderer, "footer": footer, "portal": portal}) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        except OSError as exc:
+            line, error = "", exc
+        else:
+            error = None
+        finally:
+            self._idle.put(proc)
+        if not line:
+            raise RenderError(f"rendering {executed.name}: the render worker stopped (exit {proc.poll()}"
+                              + (f", {error}" if error else "") + ")")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RenderError(reply["error"])
+        return Rendered(Path(reply["html"]), Path(reply["pdf"]), reply["renderer"], reply["version"])
+
+    def close(self) -> None:
+        for proc in self._procs:
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+
+    def __enter__(self) -> "RenderWorkers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _serve() -> None:
+    """A :class:`RenderWorkers` process: render each job read from stdin, one reply line each."""
+    replies, sys.stdout = sys.stdout, sys.stderr  # nothing but replies on the channel
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            r = render(Path(job["executed"]), Path(job["out_dir"]), job["title"], job["renderer"], job["footer"],
+                       job["portal"])
+            reply = {"html": str(r.html), "pdf": str(r.pdf), "renderer": r.renderer, "version": r.version}
+        except Exception as exc:  # the runner raises it, naming the notebook
+            reply = {"error": str(exc) if isinstance(exc, RenderError)
+                     else f"rendering {Path(job['executed']).name} failed: {type(exc).__name__}: {exc}"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
 
 
 def html_page(nb, title: str, footer: str = "", portal: str = "") -> str:
@@ -230,3 +307,7 @@ def render_quarto(executed: Path, out_dir: Path, quarto: str = "quarto", timeout
             shutil.move(str(produced), target)
             results.append(target)
     return results[0], results[1]
+
+
+if __name__ == "__main__":  # a worker of RenderWorkers
+    _serve()

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -44,7 +45,7 @@ from xmo_analysis.sources.loaders import load_cycle
 from xmo_analysis.pipeline.fingerprints import (LOCK_FILE, cycle_notebooks, fingerprint, lock_digest, lock_file, quick_check, remember,
                                                 what_changed)
 from xmo_analysis.core.params import check_cycle_id, load_params
-from xmo_analysis.pipeline.render import choose, render, renderer_version, source_date
+from xmo_analysis.pipeline.render import RenderWorkers, choose, render, renderer_version, source_date
 
 PACKAGES = ("xmo-analysis", "pandas", "numpy", "scipy", "statsmodels", "pandera", "papermill", "nbconvert",
             "nbclient", "ipykernel", "matplotlib", "seaborn", "weasyprint", "pyarrow")
@@ -443,11 +444,16 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
                           f" · fingerprint {fp['sha256'][:12]}" + (" · uncommitted changes" if git.get("dirty") else "")
                           + f" · rendered by {engine}")
                 portal = "../" * (2 + j.out.count("/")) + "index.html"
-                render(staging / f"{j.out}.ipynb", (staging / j.out).parent, j.title, engine, footer, portal)
+                (workers.render if workers else render)(staging / f"{j.out}.ipynb", (staging / j.out).parent,
+                                                        j.title, engine, footer, portal)
                 return time.perf_counter() - t
 
             say(f"Rendering {len(work)} reports to HTML and PDF ({engine})")
-            timings.update({f"render {k}": v for k, v in _pool(jobs, work, render_one, say, "Rendered").items()})
+            # nbconvert and WeasyPrint in worker processes, one per job: in this process's threads
+            # the GIL lets one PDF be printed at a time (Quarto renders in its own processes already)
+            side_by_side = engine == "nbconvert" and min(jobs, len(work)) > 1
+            with (RenderWorkers(min(jobs, len(work))) if side_by_side else nullcontext()) as workers:
+                timings.update({f"render {k}": v for k, v in _pool(jobs, work, render_one, say, "Rendered").items()})
             say("Publishing")
             publish.checkpoint("publish")
             timings["total"] = time.perf_counter() - t0
