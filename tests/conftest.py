@@ -240,15 +240,3 @@ def spark_session():
     yield session
     session.stop()
 
-
-HEAVY_FIXTURES = {"postgres_url", "spark_session"}  # a server or a JVM to start
-
-
-def pytest_collection_modifyitems(config, items):
-    """Files that run cycles end to end (marked ``slow``) or start PostgreSQL or Spark go first:
-    the two xdist workers take one file at a time (``--dist loadfile``), so a heavy file picked
-    up last would leave the other worker idle for its whole length; with the heavy ones first,
-    the quick files fill in at the end."""
-    heavy = {item.path for item in items
-             if item.get_closest_marker("slow") or HEAVY_FIXTURES & set(getattr(item, "fixturenames", ()))}
-    items[:] = sorted(items, key=lambda item: item.path not in heavy)  # stable: each file's order kept
