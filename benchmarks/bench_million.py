@@ -40,6 +40,10 @@ def data_folder(folder: Path, scale: float) -> float | None:
     mark = folder / ".scale"
     if mark.exists() and mark.read_text().strip() == repr(scale):
         return None
+    if folder.exists() and any(folder.iterdir()) and not mark.exists():
+        # not a folder this benchmark generated: never delete it (it once removed a demo made by hand)
+        sys.exit(f"{folder} holds files but no .scale mark of this benchmark: pass an empty or new --data "
+                 f"folder, or write {repr(scale)} to {mark} to reuse a demo generated at that scale")
     shutil.rmtree(folder, ignore_errors=True)
     t = time.perf_counter()
     subprocess.run([str(BIN / "xmo"), "demo", "--out", str(folder), "--scale", str(scale)], check=True)
