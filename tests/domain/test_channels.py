@@ -14,7 +14,7 @@ import yaml
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from xmo_analysis.domain.channels import channel_mix, channel_table, digital_vs_assisted
+from xmo_analysis.domain.channels import channel_mix, channel_table, compare_groups
 from xmo_analysis.domain.xla import cycle_weights
 from xmo_analysis.missions import findings
 from xmo_analysis.sources.loaders import load_cycle
@@ -42,7 +42,7 @@ def data(demo_project):
 
 
 def test_planted_effort_difference_and_fcr(data):
-    cmp = digital_vs_assisted(data).set_index("measure")
+    cmp = compare_groups(data).set_index("measure")
     effort = cmp.loc[cmp.index.str.startswith("effort")].iloc[0]
     # planted: digital 0.3 below, assisted 0.2 above on CES 1-7
     assert -0.8 < effort["diff"] < -0.2 and effort["diff_ci_high"] < 0 and effort["p_value"] < 0.05
@@ -73,8 +73,8 @@ def test_weighted_difference_is_design_based_as_by_hand(data):
     x = w * e
     n = len(y)
     se = np.sqrt(n / (n - 1) * np.sum((x - x.mean()) ** 2))
-    row = digital_vs_assisted(data).iloc[0]
-    assert row["digital"] == pytest.approx(yd, rel=1e-12) and row["assisted"] == pytest.approx(ya, rel=1e-12)
+    row = compare_groups(data).iloc[0]
+    assert row["first"] == pytest.approx(yd, rel=1e-12) and row["second"] == pytest.approx(ya, rel=1e-12)
     assert row["diff"] == pytest.approx(yd - ya, rel=1e-12)
     z = sps.norm.ppf(0.975)
     assert (row["diff_ci_low"], row["diff_ci_high"]) == pytest.approx((yd - ya - z * se, yd - ya + z * se), rel=1e-8)
@@ -85,7 +85,7 @@ def test_unweighted_tests_against_scipy_and_statsmodels(project):
     _no_weighting(project)
     data = load_cycle(project, "2026-Q4")
     resp = data.current("responses")
-    cmp = digital_vs_assisted(data)
+    cmp = compare_groups(data)
     ces = pd.to_numeric(resp["ces"], errors="coerce")
     a, b = ces[resp["channel"].isin(DIGITAL)].dropna(), ces[resp["channel"].isin(ASSISTED)].dropna()
     welch = sps.ttest_ind(a, b, equal_var=False)
@@ -164,11 +164,70 @@ def test_small_channel_hidden_and_no_leak_by_subtraction(project):
         assert pd.notna(t.loc[ch, "fcr"]) and t.loc[ch, "tickets"] > 0  # ticket figures stay
     assert not t.loc["portal", "suppressed"] and not t.loc["phone", "suppressed"]
     # assisted minus phone would give the 3 walk-in respondents: the comparison is withheld
-    cmp = digital_vs_assisted(data)
+    cmp = compare_groups(data)
     survey = cmp[~cmp["measure"].str.startswith("first-contact")]
     assert survey["suppressed"].all() and survey["diff"].isna().all()
     mix = channel_mix(data)
     q4 = mix[mix["cycle"] == "2026-Q4"].set_index("channel")
     assert pd.isna(q4.loc["walk-in", "responses"]) and pd.isna(q4.loc["walk-in", "change_responses"])
     html = findings.channels_section(data)._repr_html_()
-    assert "&lt; 5" in html and "No cost data" in html
+    assert "&lt; 5" in html and "What the contacts cost" in html  # tickets and costs stay
+
+
+def test_mix_cost_by_hand_from_the_raw_files(demo_project, data):
+    """Contact cost, group cost and the mix shift's saving, recomputed from tickets.parquet and
+    outcomes.csv with plain pandas (the planted costs: digital far cheaper, the mix moving to it)."""
+    from xmo_analysis.domain.channels import mix_cost
+    raw = pd.read_parquet(demo_project / "data" / "demo" / "tickets.parquet")
+    out = pd.read_csv(demo_project / "data" / "demo" / "outcomes.csv")
+    price = out.dropna(subset=["channel"]).set_index(["cycle", "channel"])["cost_per_contact"]
+    cycles = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    lo = {c: pd.Timestamp(f"2026-{3 * i + 1:02d}-01") for i, c in enumerate(cycles)}
+    hi = {c: (lo[cycles[i + 1]] if i < 3 else pd.Timestamp("2027-01-01")) for i, c in enumerate(cycles)}
+    got = mix_cost(data).set_index("cycle")
+    assert list(got.index) == cycles
+    shares = {}
+    for c in cycles:
+        t = raw[(raw["opened_at"] >= lo[c]) & (raw["opened_at"] < hi[c])]
+        n = t["channel"].value_counts()
+        assert set(n.index) == set(DIGITAL + ASSISTED)
+        cost = sum(n[ch] * price[(c, ch)] for ch in n.index)
+        assert got.loc[c, "tickets"] == n.sum()
+        assert got.loc[c, "cost"] == pytest.approx(cost, rel=1e-12)
+        assert got.loc[c, "cost_per_contact"] == pytest.approx(cost / n.sum(), rel=1e-12)
+        for label, chans in (("digital", DIGITAL), ("assisted", ASSISTED)):
+            own = sum(n[ch] * price[(c, ch)] for ch in chans) / sum(n[ch] for ch in chans)
+            assert got.loc[c, f"cost_per_contact_{label}"] == pytest.approx(own, rel=1e-12)
+        shares[c] = n / n.sum()
+        if c == "2026-Q1":
+            assert np.isnan(got.loc[c, "mix_effect"])
+        else:
+            prev = shares[cycles[cycles.index(c) - 1]]
+            per = sum((shares[c][ch] - prev[ch]) * price[(c, ch)] for ch in n.index)
+            assert got.loc[c, "mix_effect_per_contact"] == pytest.approx(per, rel=1e-12)
+            assert got.loc[c, "mix_effect"] == pytest.approx(per * n.sum(), rel=1e-12)
+            assert per < 0  # planted: contacts move to the cheaper digital channels
+    assert (got["cost_per_contact_digital"] < got["cost_per_contact_assisted"] / 2).all()
+    html = findings.channels_section(data)._repr_html_()
+    assert "What the contacts cost (EUR), by cycle" in html and "saved EUR" in html
+
+
+def test_one_declared_group_compares_against_every_other_channel(project):
+    """Params' labels are the tables' words; with one group the rest of the channels is the other."""
+    path = project / "params" / "xmo.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["analysis"]["channels"]["groups"] = {"self-service": ["portal"]}
+    del doc["analysis"]["channels"]["cost"]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    data = load_cycle(project, "2026-Q4")
+    t = channel_table(data)
+    assert dict(zip(t["channel"], t["kind"])) == {"portal": "self-service", "chat": "other channels",
+                                                  "phone": "other channels", "walk-in": "other channels"}
+    cmp = compare_groups(data)
+    assert cmp.attrs["labels"] == ("self-service", "other channels")
+    resp = data.of_cycle("responses", "2026-Q4")
+    assert cmp["n_first"].iloc[0] == int((resp["channel"] == "portal").sum() - resp.loc[resp["channel"] == "portal", "ces"].isna().sum())
+    html = findings.channels_section(data)._repr_html_()
+    assert "Self-service (portal) against other channels (chat, phone, walk-in) channels" in html
+    assert "digital" not in html.replace("Digital workplace", "")
+    assert "No cost data" in html and "What the contacts cost" not in html

@@ -184,13 +184,13 @@ def test_journey_params_are_checked(tmp_path):
     def change(doc):
         doc["analysis"]["journey"].update(column="stage_of_life", stages=["a", "a"], score="XLA-NOPE",
                                           metrics=["no_metric"])
-        doc["analysis"]["channels"].update(assisted=["portal"])
+        doc["analysis"]["channels"]["groups"].update(assisted=["portal"])
     _edit_yaml(root / "xmo.yaml", change)
     with pytest.raises(ConfigError) as err:
         load_params(root)
     text = str(err.value)
     for key in ("analysis.journey.column", "analysis.journey.stages", "analysis.journey.score",
-                "analysis.journey.metrics", "analysis.channels.assisted"):
+                "analysis.journey.metrics", "analysis.channels.groups.assisted"):
         assert key in text, key
 
 

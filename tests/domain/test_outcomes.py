@@ -92,7 +92,7 @@ def test_lost_hours_by_segment_against_hand_t_interval(data, demo_project):
 
 def test_a_segment_without_its_own_hourly_cost_takes_the_organisations(data, demo_project):
     o = _raw(demo_project, "outcomes.csv")
-    org = o[(o["cycle"] == "2026-Q4") & o["department"].isna()]["hourly_cost"].iloc[0]
+    org = o[(o["cycle"] == "2026-Q4") & o["department"].isna() & o["channel"].isna()]["hourly_cost"].iloc[0]
     t = oc.lost_hours(data, by="location")
     assert (t["cost_from"] == "organisation").all() and t["hourly_cost"].eq(org).all()
 
@@ -110,7 +110,7 @@ def test_cost_of_poor_experience_scales_the_mean_by_the_tickets(data, demo_proje
     tickets = pd.read_parquet(demo_project / "data" / "demo" / "tickets.parquet")
     n_tickets = int(((tickets["opened_at"] >= "2026-10-01") & (tickets["opened_at"] < "2027-01-01")).sum())
     o = _raw(demo_project, "outcomes.csv")
-    price = o[(o["cycle"] == "2026-Q4") & o["department"].isna()]["hourly_cost"].iloc[0]
+    price = o[(o["cycle"] == "2026-Q4") & o["department"].isna() & o["channel"].isna()]["hourly_cost"].iloc[0]
     row = oc.cost_of_poor_experience(data).set_index("cycle").loc["2026-Q4"]
     assert row["tickets"] == n_tickets
     assert row["hours lost"] == pytest.approx(h.mean() * n_tickets, rel=1e-12)
@@ -192,7 +192,7 @@ def test_every_indicator_has_its_declared_kind(data):
 def test_backlog_expected_value_by_hand(data, demo_project):
     b = _raw(demo_project, "backlog.csv").set_index("item_id")
     o = _raw(demo_project, "outcomes.csv")
-    price = o[(o["cycle"] == "2026-Q4") & o["department"].isna()]["hourly_cost"].iloc[0]
+    price = o[(o["cycle"] == "2026-Q4") & o["department"].isna() & o["channel"].isna()]["hourly_cost"].iloc[0]
     t = oc.backlog_value(data).set_index("item_id")
     hours = b.loc["BL-02", "reach"] * b.loc["BL-02", "value_per_reach"] * b.loc["BL-02", "confidence"]
     assert t.loc["BL-02", "hours"] == pytest.approx(hours) and t.loc["BL-02", "money"] == pytest.approx(hours * price)

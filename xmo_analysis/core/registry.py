@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from xmo_analysis.core.exceptions import Problem
-from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL
+from xmo_analysis.core.vocabulary import OTHER_CHANNELS
 
 CYCLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -210,8 +210,11 @@ class Channels:
     """The channel assessment (``analysis.channels`` in ``xmo.yaml``).
 
     column : the segment column (on responses and tickets) that holds the contact channel.
-    digital : the channels that are digital (self-service, chat...).
-    assisted : the assisted channels (default: every other channel seen in the data).
+    groups : the two groups of channels compared with each other, as ``(label, channels)`` in
+        params' order (``groups: {<label>: [<channels>], <label>: [<channels>]}``; e.g. digital
+        against assisted). With one group declared, the second is every other channel seen in
+        the data (``channels`` None) and its label :data:`~xmo_analysis.core.vocabulary.OTHER_CHANNELS`.
+        The labels are the project's words: the package names no kind of channel.
     effort : the effort item (default: the instrument's first CES item).
     satisfaction : the satisfaction item (default: the instrument's first CSAT item).
     resolution : a tickets ``rate`` metric of first-contact resolution (default: none).
@@ -220,12 +223,21 @@ class Channels:
     """
 
     column: str
-    digital: tuple[str, ...]
-    assisted: tuple[str, ...] | None
+    groups: tuple[tuple[str, tuple[str, ...] | None], tuple[str, tuple[str, ...] | None]]
     effort: str | None
     satisfaction: str | None
     resolution: str | None
     cost: str | None
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        """The two groups' labels, first then second."""
+        return self.groups[0][0], self.groups[1][0]
+
+    @property
+    def declared(self) -> tuple[str, ...]:
+        """Every channel params name, first group first."""
+        return tuple(c for _, chans in self.groups for c in (chans or ()))
 
 
 def _journey(raw: Any, items: dict, metrics: dict, xlas: dict) -> Journey | None:
@@ -246,10 +258,11 @@ def _channels(raw: Any, items: dict) -> Channels | None:
     if not isinstance(raw, dict) or not raw.get("column"):
         return None
     first = lambda kind: next((i.id for i in items.values() if i.type == kind), None)  # noqa: E731
-    assisted = raw.get(ASSISTED)
-    return Channels(str(raw["column"]), tuple(str(c) for c in raw.get(DIGITAL) or ()),
-                    None if assisted is None else tuple(str(c) for c in assisted),
-                    raw.get("effort") or first("ces"), raw.get("satisfaction") or first("csat"),
+    declared = [(str(k), tuple(str(c) for c in v or ())) for k, v in (raw.get("groups") or {}).items()][:2]
+    if not declared:
+        return None
+    groups = (declared[0], declared[1] if len(declared) > 1 else (OTHER_CHANNELS, None))
+    return Channels(str(raw["column"]), groups, raw.get("effort") or first("ces"), raw.get("satisfaction") or first("csat"),
                     raw.get("resolution"), raw.get("cost"))
 
 
@@ -299,10 +312,20 @@ def _check_journey_channels(path: Path, settings: dict, items: dict, metrics: di
                 bad("journey.metrics", ref, "a metric of metrics.yaml")
     c = raw.get("channels")
     if isinstance(c, dict):
-        digital = names(f"channels.{DIGITAL}", c.get(DIGITAL), c.get("column"))
-        assisted = names(f"channels.{ASSISTED}", c.get(ASSISTED), c.get("column"), required=False)
-        for ch in sorted(set(digital) & set(assisted)):
-            bad(f"channels.{ASSISTED}", ch, f"in both lists ({DIGITAL} and {ASSISTED}): each name is in one")
+        groups = c.get("groups")
+        if not isinstance(groups, dict) or not 1 <= len(groups) <= 2:
+            bad("channels.groups", groups, "one or two groups of channels to compare, each a label and the channels in it "
+                                           "(groups: {<label>: [<channels>], <label>: [<channels>]}); with one, the "
+                                           "other group holds all the channels it does not name")
+        else:
+            lists = {str(k): names(f"channels.groups.{k}", v, c.get("column")) for k, v in groups.items()}
+            if len(lists) == 2:
+                (a, first), (b, second) = lists.items()
+                for ch in sorted(set(first) & set(second)):
+                    bad(f"channels.groups.{b}", ch, f"in both groups ({a} and {b}): each of the channels may be in one group only")
+            if OTHER_CHANNELS in lists:
+                bad("channels.groups", OTHER_CHANNELS, "a label of the package's own (the channels no group names): "
+                                                       "choose another")
         for key, kind in (("effort", "ces"), ("satisfaction", "csat")):
             ref = c.get(key)
             if ref is not None and (ref not in items or items[ref].type != kind):

@@ -18,7 +18,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL, EXPERIENCE_TYPE
+from xmo_analysis.core.vocabulary import EXPERIENCE_TYPE
 
 ANY = object()
 
@@ -80,7 +80,7 @@ XMO = {
     "analysis": {"outcome": ANY, "drivers": ANY, "log_drivers": ANY, "breakdowns": ANY, "context_by": ANY,
                  "openness_by": ANY, "waste": ANY, "waste_by": ANY,
                  "journey": {"column": ANY, "stages": ANY, "score": ANY, "target": ANY, "metrics": ANY},
-                 "channels": {"column": ANY, DIGITAL: ANY, ASSISTED: ANY, "effort": ANY, "satisfaction": ANY,
+                 "channels": {"column": ANY, "groups": MapOf(ANY), "effort": ANY, "satisfaction": ANY,
                               "resolution": ANY, "cost": ANY}},
     "sources": MapOf(ANY),  # each source is checked against its format's options
     "schedule": {"grace_days": ANY},  # `xmo run --cycle current`: days after a cycle ends before it is due

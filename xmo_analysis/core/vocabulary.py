@@ -30,9 +30,9 @@ ITEM_TYPES = frozenset(SCORE_SCALES) | {"likert", "text", "hours"}
 # metrics operational, outcomes lagging.
 INDICATOR_KINDS = ("leading", "lagging", "operational", "financial")
 EXPERIENCE_TYPES = ("CX", "EX", "UX", "PX")
-# The two kinds of contact channel (``analysis.channels`` in xmo.yaml: its keys, and the tables'
-# labels). The demo also has a construct of the first name: this is the word's one home.
-DIGITAL, ASSISTED = "digital", "assisted"
+# The channel assessment compares two groups of channels that params name (``analysis.channels.groups``,
+# e.g. digital and assisted); with one group declared, the other is every other channel, called this.
+OTHER_CHANNELS = "other channels"
 # The field of the ambitions (each XLA) and the backlog (each item) that holds one of them
 # (DESIGN.md's contracts): one home for its name, so that no module spells a column out.
 EXPERIENCE_TYPE = "experience_type"

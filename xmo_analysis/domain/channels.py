@@ -1,9 +1,11 @@
 """Channel assessment: effort, satisfaction, resolution and cost per contact channel, the channel
-mix over cycles, and digital against assisted channels.
+mix over cycles, and two groups of channels compared (e.g. digital against assisted).
 
 Params declare the channels (``analysis.channels`` in ``xmo.yaml``, see
 :class:`~xmo_analysis.core.registry.Channels`): the segment column of the contact channel (on
-responses and tickets), which channels are digital and which assisted. Per channel,
+responses and tickets) and the two groups of channels to compare, each with its label (``groups:
+{digital: [portal, chat], assisted: [phone, walk-in]}``). Every label readers see comes from
+params. Per channel,
 :func:`channel_table` gives
 
 - **effort**: the mean of the raw CES answer (1-7, higher = easier; STATISTICS.md), unweighted
@@ -19,16 +21,16 @@ responses and tickets), which channels are digital and which assisted. Per chann
 - each channel's **share** of the cycle's responses and tickets in the declared channels.
 
 :func:`channel_mix` gives the shares per cycle and the change against the previous cycle
-(two-proportion z, independent samples). :func:`digital_vs_assisted` compares the two groups of
+(two-proportion z, independent samples). :func:`compare_groups` compares the two groups of
 channels with the tests of STATISTICS.md: Welch t for effort, the two-proportion z for
 satisfaction and FCR; when the survey is weighted, the two groups come from one sample and the
-difference is design-based, as R ``svyglm(y ~ digital, design)``
+difference is design-based, as R ``svyglm(y ~ in_first_group, design)``
 (:func:`~xmo_analysis.stats.comparisons.segment_vs_rest` with every response outside the two
 groups out of the domain).
 
 Privacy: a channel whose survey results rest on fewer than ``min_group_size`` respondents is
 hidden with complementary suppression (and the cycle's published suppression of the column);
-its ticket figures stay (operational records). A digital/assisted comparison is withheld when
+its ticket figures stay (operational records). The groups' comparison is withheld when
 its group's hidden channels hold 1 to ``min_group_size - 1`` respondents: the group minus its
 visible channels would reveal them.
 """
@@ -38,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from xmo_analysis.core.params import Channels, Params
-from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL
 from xmo_analysis.domain.xla import cycle_design, published_columns, published_hidden
 from xmo_analysis.privacy.suppression import hidden_groups
 from xmo_analysis.sources.metric_sources import metric_source
@@ -53,26 +54,27 @@ SURVEY = ["responses", "effort", "effort_ci_low", "effort_ci_high", "satisfactio
 def channel_spec(params: Params) -> Channels:
     """Params' channels, or a clear error naming the key to add."""
     spec = params.channels
-    if spec is None or not spec.digital:
+    if spec is None or not spec.groups[0][1]:
         raise ValueError("params declare no channels: add `analysis: {channels: {column: <segment column>, "
-                         f"{DIGITAL}: [<names>]}}}}` to params/xmo.yaml.")
+                         "groups: {<label>: [<channels>], <label>: [<channels>]}}}` to params/xmo.yaml.")
     return spec
 
 
 def channel_kinds(data, cycle: str | None = None) -> dict[str, str]:
-    """Channel -> ``digital`` or ``assisted``, digital first, each in params' order; without a
-    declared ``assisted`` list every other channel seen in the cycles so far is assisted (by name)."""
+    """Channel -> the label of its group, the first group first, each in params' order; without a
+    second group declared every other channel seen in the cycles so far is in it (by name)."""
     spec = channel_spec(data.params)
-    out = {c: DIGITAL for c in spec.digital}
-    if spec.assisted is not None:
-        out.update({c: ASSISTED for c in spec.assisted})
+    (first, chans), (second, others) = spec.groups
+    out = {c: first for c in chans}
+    if others is not None:
+        out.update({c: second for c in others})
         return out
     seen = set()
     for c in data.params.cycles_up_to(cycle or data.cycle):
         resp = data.of_cycle("responses", c)
         seen |= set(resp[spec.column].dropna().astype(str)) if spec.column in resp else set()
         seen |= set(_ticket_counts(data, c, list(seen)))
-    out.update({c: ASSISTED for c in sorted(seen - set(out))})
+    out.update({c: second for c in sorted(seen - set(out))})
     return out
 
 
@@ -112,6 +114,56 @@ def cost_per_contact(data, cycle: str | None = None) -> dict[str, float] | None:
     return {str(k): float(v) for k, v in values.dropna().items()} or None
 
 
+MIX_COST = ["cycle", "tickets", "cost", "cost_per_contact", "mix_effect", "mix_effect_per_contact"]
+
+
+def mix_cost(data, cycle: str | None = None) -> pd.DataFrame:
+    """What the cycle's contacts cost, by group of channels, and what the shift of the mix saved.
+
+    Per cycle t up to ``cycle``, with :math:`n_{c,t}` the tickets of channel c (declared channels
+    only), :math:`N_t = \\sum_c n_{c,t}`, :math:`s_{c,t} = n_{c,t} / N_t` and :math:`k_{c,t}` the
+    channel's cost per contact from the outcomes (:func:`cost_per_contact`):
+
+    - ``cost`` :math:`C_t = \\sum_c n_{c,t} k_{c,t}` and ``cost_per_contact`` :math:`C_t / N_t`;
+    - per group g (params' labels, columns ``cost_per_contact_<label>``):
+      :math:`\\sum_{c \\in g} n_{c,t} k_{c,t} / \\sum_{c \\in g} n_{c,t}`;
+    - ``mix_effect``: what the shift of the mix since the previous cycle changed the cost, at
+      this cycle's prices and volume, :math:`N_t \\sum_c (s_{c,t} - s_{c,t-1}) k_{c,t}` (negative:
+      the shift saved money), and per contact :math:`\\sum_c (s_{c,t} - s_{c,t-1}) k_{c,t}`.
+
+    Costs and ticket counts are records, not samples: no CI. A cycle where a channel with tickets
+    has no cost is left out (its cost would be understated). Empty without cost data or tickets
+    that know the channel.
+    """
+    params = data.params
+    spec = channel_spec(params)
+    kinds = channel_kinds(data, cycle)
+    cols = MIX_COST + [f"cost_per_contact_{g}" for g in spec.labels]
+    rows, prev = [], None
+    for c in params.cycles_up_to(cycle or data.cycle):
+        costs = cost_per_contact(data, c)
+        counts = _ticket_counts(data, c, list(kinds)) if data.has("tickets") else {}
+        total = sum(counts.values())
+        if not costs or not total or any(n and ch not in costs for ch, n in counts.items()):
+            prev = None
+            continue
+        share = {ch: n / total for ch, n in counts.items()}
+        row = {"cycle": c, "tickets": total, "cost": sum(n * costs[ch] for ch, n in counts.items() if n)}
+        row["cost_per_contact"] = row["cost"] / total
+        for g in spec.labels:
+            n_g = sum(n for ch, n in counts.items() if kinds[ch] == g)
+            row[f"cost_per_contact_{g}"] = (sum(n * costs[ch] for ch, n in counts.items() if kinds[ch] == g and n)
+                                            / n_g if n_g else np.nan)
+        if prev is not None:
+            moved = [ch for ch in share if share[ch] or prev.get(ch)]
+            per = (sum((share[ch] - prev.get(ch, 0.0)) * costs[ch] for ch in moved)
+                   if all(ch in costs for ch in moved) else np.nan)  # a channel emptied without a price: unknown
+            row.update(mix_effect=per * total, mix_effect_per_contact=per)
+        rows.append(row)
+        prev = share
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
 def _survey(data, cycle: str):
     """The cycle's design, channel column as text, effort values and satisfaction flags."""
     params = data.params
@@ -143,7 +195,7 @@ def _hidden(data, cycle: str, channel: pd.Series, effort: np.ndarray, sat: np.nd
 
 
 def channel_table(data, cycle: str | None = None) -> pd.DataFrame:
-    """Per channel (digital first, params' order): effort, satisfaction, FCR, cost, shares.
+    """Per channel (the first group first, params' order): effort, satisfaction, FCR, cost, shares.
 
     Returns one row per channel with ``channel, kind, responses, effort (+ CI), satisfaction
     (+ CI), tickets, fcr (+ CI), cost_per_contact, share_of_responses, share_of_tickets,
@@ -197,19 +249,20 @@ def _scaled(c: Comparison, factor: float) -> Comparison:
                       c.p_value, c.method)
 
 
-def digital_vs_assisted(data, cycle: str | None = None) -> pd.DataFrame:
-    """Digital minus assisted channels on effort, satisfaction and first-contact resolution.
+def compare_groups(data, cycle: str | None = None) -> pd.DataFrame:
+    """The first group of channels minus the second on effort, satisfaction and first-contact resolution.
 
-    Returns one row per measure with ``measure, digital, assisted, diff, diff_ci_low,
-    diff_ci_high, p_value, method, n_digital, n_assisted, suppressed``.
+    Returns one row per measure with ``measure, first, second, diff, diff_ci_low, diff_ci_high,
+    p_value, method, n_first, n_second, suppressed``; ``attrs["labels"]`` holds the two groups'
+    labels from params (e.g. ``("digital", "assisted")``).
 
     Notes
     -----
-    Effort (a mean): Welch's t, :math:`d = \\bar y_D - \\bar y_A`,
-    :math:`SE = \\sqrt{s_D^2/n_D + s_A^2/n_A}`, Welch-Satterthwaite df (R ``t.test``).
+    Effort (a mean): Welch's t, :math:`d = \\bar y_1 - \\bar y_2`,
+    :math:`SE = \\sqrt{s_1^2/n_1 + s_2^2/n_2}`, Welch-Satterthwaite df (R ``t.test``).
     Satisfaction (CSAT top-2-box, points) and FCR (tickets): two-proportion z, pooled SE for
     the test, unpooled for the CI (R ``prop.test(correct=FALSE)``), x 100 for satisfaction.
-    Weighted survey: the design-based coefficient of ``svyglm(y ~ digital)`` over the responses
+    Weighted survey: the design-based coefficient of ``svyglm(y ~ in_first)`` over the responses
     of the two groups (:func:`~xmo_analysis.stats.comparisons.segment_vs_rest`), normal reference.
     """
     params = data.params
@@ -221,7 +274,8 @@ def digital_vs_assisted(data, cycle: str | None = None) -> pd.DataFrame:
     design, channel, effort, sat = _survey(data, cycle)
     hidden = _hidden(data, cycle, channel, effort, sat)
     group = channel.map(kinds).to_numpy(dtype=object, na_value=None)
-    dig, ass = group == DIGITAL, group == ASSISTED
+    labels = spec.labels
+    dig, ass = group == labels[0], group == labels[1]
     rows = []
     for measure, y, kind, factor in (("effort (CES mean, 1-7)", effort, "mean", 1.0),
                                      ("satisfaction (CSAT top-2-box, %)", sat, "proportion", 100.0)):
@@ -230,25 +284,25 @@ def digital_vs_assisted(data, cycle: str | None = None) -> pd.DataFrame:
         # a group's hidden channels must not be recoverable as the group minus its visible channels
         leak = any(0 < sum(int(((channel == c).fillna(False).to_numpy() & ok).sum())
                            for c, k in kinds.items() if k == g and hidden.get(c, False)) < min_n
-                   for g in (DIGITAL, ASSISTED))
-        row = {"measure": measure, "n_digital": n_d, "n_assisted": n_a,
+                   for g in labels)
+        row = {"measure": measure, "n_first": n_d, "n_second": n_a,
                "suppressed": min(n_d, n_a) < min_n or leak}
         if not row["suppressed"]:
             if design.weighted:
                 yy = np.where(dig | ass, y, np.nan)
                 c = _scaled(segment_vs_rest(yy, design.weights, dig, conf), factor)
                 a, b = (getattr(design.subset(m), kind)(yy, conf) for m in (dig, ass))
-                row.update(digital=a.value * factor, assisted=b.value * factor)
+                row.update(first=a.value * factor, second=b.value * factor)
             else:
                 c = _scaled(compare(y[dig & ok], y[ass & ok], kind=kind, conf=conf), factor)
-                row.update(digital=float(np.mean(y[dig & ok])) * factor, assisted=float(np.mean(y[ass & ok])) * factor)
+                row.update(first=float(np.mean(y[dig & ok])) * factor, second=float(np.mean(y[ass & ok])) * factor)
             row.update(diff=c.diff, diff_ci_low=c.ci_low, diff_ci_high=c.ci_high, p_value=c.p_value, method=c.method)
         rows.append(row)
     tickets = metric_source(data, "tickets", cycle)
     fcr_metric = params.metrics.get(spec.resolution) if spec.resolution else None
     if fcr_metric is not None and spec.column in tickets.columns:
         flags = {}
-        for g in (DIGITAL, ASSISTED):
+        for g in labels:
             parts = []
             for c, k in kinds.items():
                 if k == g:
@@ -257,16 +311,19 @@ def digital_vs_assisted(data, cycle: str | None = None) -> pd.DataFrame:
                     x = 0 if n == 0 or np.isnan(rate) else int(round(rate * n))
                     parts.append(np.r_[np.ones(x), np.zeros(n - x if n and not np.isnan(rate) else 0)])
             flags[g] = np.concatenate(parts) if parts else np.zeros(0)
-        row = {"measure": "first-contact resolution (tickets, %)", "n_digital": len(flags[DIGITAL]),
-               "n_assisted": len(flags[ASSISTED]), "suppressed": min(len(flags[DIGITAL]), len(flags[ASSISTED])) == 0}
+        f1, f2 = flags[labels[0]], flags[labels[1]]
+        row = {"measure": "first-contact resolution (tickets, %)", "n_first": len(f1), "n_second": len(f2),
+               "suppressed": min(len(f1), len(f2)) == 0}
         if not row["suppressed"]:
-            c = _scaled(compare(flags[DIGITAL], flags[ASSISTED], kind="proportion", conf=conf), 100.0)
-            row.update(digital=100 * flags[DIGITAL].mean(), assisted=100 * flags[ASSISTED].mean(), diff=c.diff,
+            c = _scaled(compare(f1, f2, kind="proportion", conf=conf), 100.0)
+            row.update(first=100 * f1.mean(), second=100 * f2.mean(), diff=c.diff,
                        diff_ci_low=c.ci_low, diff_ci_high=c.ci_high, p_value=c.p_value, method=c.method)
         rows.append(row)
-    cols = ["measure", DIGITAL, ASSISTED, "diff", "diff_ci_low", "diff_ci_high", "p_value", "method",
-            "n_digital", "n_assisted", "suppressed"]
-    return pd.DataFrame(rows).reindex(columns=cols)
+    cols = ["measure", "first", "second", "diff", "diff_ci_low", "diff_ci_high", "p_value", "method",
+            "n_first", "n_second", "suppressed"]
+    out = pd.DataFrame(rows).reindex(columns=cols)
+    out.attrs["labels"] = labels
+    return out
 
 
 def channel_mix(data, cycle: str | None = None) -> pd.DataFrame:
@@ -326,5 +383,5 @@ def channel_mix(data, cycle: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
-__all__ = ["ASSISTED", "DIGITAL", "channel_kinds", "channel_mix", "channel_spec", "channel_table",
-           "cost_per_contact", "digital_vs_assisted", "rate_estimate"]
+__all__ = ["channel_kinds", "channel_mix", "channel_spec", "channel_table", "compare_groups", "cost_per_contact",
+           "mix_cost", "rate_estimate"]

@@ -193,18 +193,23 @@ def xla_outcome_points(data, xla_id: str, outcome, by: str) -> pd.DataFrame:
 
 
 def xla_outcome(data) -> pd.DataFrame:
-    """The relation between each XLA and each outcome (none with a role) across segment-cycles.
+    """The relation between each XLA and each outcome (none with a role, nor the channels' cost per
+    contact) across segment-cycles.
 
-    For every segment column the outcomes give groups for: OLS ``outcome = a + b score + e`` over
+    For every segment column the outcomes give the outcome's values for: OLS ``outcome = a + b score + e`` over
     the segment-cycles where both are known (the XLA score as the reports show it; hidden groups
     left out), ``b`` the change of the outcome per XLA point, HC1 SE, CI and p from t with n - 2
     df (:func:`~xmo_analysis.stats.regression.trend`). An association across groups and time,
     not a cause. Fewer than :data:`MIN_SEGMENT_CYCLES` segment-cycles: no slope, a note instead.
     """
     conf = data.params.policy.confidence
+    channels = data.params.channels
+    priced = channels.cost if channels is not None else None  # the channels' unit cost: the channel assessment's
     rows = []
-    for o in [o for o in data.params.outcomes.values() if o.role is None]:
+    for o in [o for o in data.params.outcomes.values() if o.role is None and o.column != priced]:
         for by in outcome_columns(data):
+            if not outcome_values(data, o, by)["value"].notna().any():  # the outcome is not given by this column
+                continue
             for xla_id in data.params.xlas:
                 pts = xla_outcome_points(data, xla_id, o, by)
                 row = {"outcome": o.id, "label": o.label, "unit": o.unit, "xla": xla_id, "by": by,

@@ -23,9 +23,8 @@ from xmo_analysis.domain.topics import NEW, discover
 from xmo_analysis.core.vocabulary import AT_RISK, MET, MISSED
 from xmo_analysis.domain.xla import cycle_design, cycle_points, scored_counts, xla_scores
 from xmo_analysis.domain.journey import journey_table
-from xmo_analysis.domain.channels import channel_mix, channel_spec, channel_table, digital_vs_assisted
+from xmo_analysis.domain.channels import channel_mix, channel_spec, channel_table, compare_groups, mix_cost
 from xmo_analysis.missions.common import journey_parts
-from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL
 from xmo_analysis.missions.common import missing_note
 from xmo_analysis.core.memo import memo
 from xmo_analysis.domain.waste import waste_by_cycle, waste_by_segment, waste_metrics
@@ -345,8 +344,10 @@ def depth_results(data: CycleData) -> dict:
     if params.journey is not None:
         out["journey"] = results.records(journey_table(data))
     if params.channels is not None:
-        out["channels"] = {"table": results.records(channel_table(data)),
-                           "digital_vs_assisted": results.records(digital_vs_assisted(data)),
+        table = channel_table(data)
+        out["channels"] = {"table": results.records(table), "groups": _group_channels(data, table),
+                           "compared": results.records(compare_groups(data)),
+                           "cost": results.records(mix_cost(data)) if table.attrs.get("cost") else [],
                            "mix": results.records(channel_mix(data))}
     if waste_metrics(params) and data.has("tickets"):
         out["waste"] = {"segments": results.records(waste_by_segment(data)),
@@ -507,9 +508,16 @@ def journey_section(data: CycleData) -> Section:
     return Section(journey_parts(data, journey_table(data)))
 
 
+def _group_channels(data: CycleData, table: pd.DataFrame | None = None) -> dict[str, list[str]]:
+    """Each of params' two channel groups' label -> its channels (the second may be every other one)."""
+    spec = channel_spec(data.params)
+    t = channel_table(data) if table is None else table
+    return {g: [c for c, k in zip(t[spec.column], t["kind"]) if k == g] for g in spec.labels}
+
+
 def channels_section(data: CycleData) -> Section:
-    """Per channel: effort, satisfaction, first-contact resolution, cost and share; digital against
-    assisted channels with a test; the mix of channels over cycles."""
+    """Per channel: effort, satisfaction, first-contact resolution, cost and share; params' two groups
+    of channels (e.g. digital against assisted) compared with a test; the mix of channels over cycles."""
     params = data.params
     if params.channels is None:
         return Section([Text(["Params declare no channels (analysis.channels in xmo.yaml): no assessment of channels."])])
@@ -517,20 +525,20 @@ def channels_section(data: CycleData) -> Section:
     policy = params.policy
     min_n = params.min_group_size
     t = channel_table(data)
-    cmp = digital_vs_assisted(data)
+    cmp = compare_groups(data)
     mix = channel_mix(data)
     col = spec.column
-    kinds = dict(zip(t[col], t["kind"]))
-    dig = ", ".join(c for c, k in kinds.items() if k == DIGITAL)
-    ass = ", ".join(c for c, k in kinds.items() if k == ASSISTED)
+    first, second = spec.labels
+    members = _group_channels(data, t)
+    dig, ass = (", ".join(members[g]) for g in (first, second))
     sentences = []
     for r in cmp.itertuples():
         if r.suppressed or pd.isna(r.diff):
             sentences.append(f"{r.measure[0].upper() + r.measure[1:]}: too few respondents in one group to compare.")
             continue
         word = "significant" if policy.significant(r.p_value) else "not significant"
-        sentences.append(f"{r.measure[0].upper() + r.measure[1:]}: {DIGITAL} ({dig}) {getattr(r, DIGITAL):.2f} against {ASSISTED} ({ass}) "
-                         f"{getattr(r, ASSISTED):.2f}, a difference of {r.diff:+.2f} ({policy.ci} {r.diff_ci_low:+.2f} to "
+        sentences.append(f"{r.measure[0].upper() + r.measure[1:]}: {first} ({dig}) {r.first:.2f} against {second} ({ass}) "
+                         f"{r.second:.2f}, a difference of {r.diff:+.2f} ({policy.ci} {r.diff_ci_low:+.2f} to "
                          f"{r.diff_ci_high:+.2f}; p {fmt_p(r.p_value)}, {r.method}): {word}.")
     prev = params.previous_cycle(data.cycle)
     now = mix[(mix["cycle"] == data.cycle)]
@@ -541,9 +549,27 @@ def channels_section(data: CycleData) -> Section:
         sentences.append(f"Since {prev}, the mix of {what} across channels moved most in {top[col]} "
                          f"({top[f'change_{what}']:+.1f} points to {fmt_pct(top[f'share_of_{what}'])}, "
                          f"p {fmt_p(top[f'p_{what}'])}).")
+    costs = mix_cost(data) if t.attrs.get("cost") else pd.DataFrame()
+    priced = next((o for o in params.outcomes.values() if o.column == spec.cost), None)
+    unit = priced.unit if priced is not None else ""
+    money = f"{unit} " if unit else ""
     if not t.attrs.get("cost"):
         sentences.append("No cost data: cost per contact needs an outcomes source that holds it for each of the channels "
                          "(channels.cost in params/xmo.yaml names its column).")
+    elif costs.empty or costs["cycle"].iloc[-1] != data.cycle:
+        sentences.append(f"No cost of the cycle's contacts: one of the channels with tickets in {data.cycle} has no cost per "
+                         "contact in the outcomes.")
+    else:
+        r = costs.iloc[-1]
+        g1, g2 = (r[f"cost_per_contact_{g}"] for g in (first, second))
+        sentences.append(f"The cycle's {int(r['tickets']):,} contacts cost {money}{r['cost']:,.0f}, "
+                         f"{money}{r['cost_per_contact']:,.2f} each: {first} {money}{g1:,.2f} and {second} "
+                         f"{money}{g2:,.2f} per contact.")
+        if pd.notna(r["mix_effect"]):
+            sentences.append(f"The shift of contacts between channels since {prev} "
+                             f"{'saved' if r['mix_effect'] < 0 else 'added'} {money}{abs(r['mix_effect']):,.0f} "
+                             f"({money}{r['mix_effect_per_contact']:+,.2f} per contact) at this cycle's costs "
+                             "and volume.")
     shown = t.copy()
     shown["responses"] = [f"< {min_n}" if h else v for h, v in zip(t["suppressed"], t["responses"])]
     keep = [col, "kind", "responses", "effort", "effort_ci_low", "effort_ci_high", "satisfaction",
@@ -566,12 +592,13 @@ def channels_section(data: CycleData) -> Section:
                        f"{'weighted' if t.attrs.get('weighted') else 'unweighted'}. First-contact resolution over the "
                        f"tickets of each of the channels (Wilson {ci}). Channels with fewer than {min_n} respondents show no survey "
                        "result (with one more when only one is small); their ticket figures stay.")
-    versus = Table(cmp.drop(columns=["suppressed"]), caption=f"Digital ({dig}) against assisted ({ass}) channels",
-                   formats={DIGITAL: fmt2, ASSISTED: fmt2, "diff": fmt2, "diff_ci_low": fmt2, "diff_ci_high": fmt2,
-                            "p_value": fmt_p, "n_digital": lambda v: fmt_number(v, 0),
-                            "n_assisted": lambda v: fmt_number(v, 0)},
-                   labels={"diff": f"{DIGITAL} - {ASSISTED}", **policy.ci_labels("diff_ci_low", "diff_ci_high"),
-                           "p_value": "p", "n_digital": f"n {DIGITAL}", "n_assisted": f"n {ASSISTED}"}, status=(),
+    versus = Table(cmp.drop(columns=["suppressed"]), caption=f"{first[0].upper() + first[1:]} ({dig}) against {second} ({ass}) channels",
+                   formats={"first": fmt2, "second": fmt2, "diff": fmt2, "diff_ci_low": fmt2, "diff_ci_high": fmt2,
+                            "p_value": fmt_p, "n_first": lambda v: fmt_number(v, 0),
+                            "n_second": lambda v: fmt_number(v, 0)},
+                   labels={"first": first, "second": second, "diff": f"{first} - {second}",
+                           **policy.ci_labels("diff_ci_low", "diff_ci_high"),
+                           "p_value": "p", "n_first": f"n {first}", "n_second": f"n {second}"}, status=(),
                    note="Welch t for effort, two-proportion z for satisfaction and first-contact resolution; "
                         "design-based (svyglm) when the survey is weighted.")
     cols = [col, "kind", "share_of_responses", "change_responses", "p_responses", "share_of_tickets",
@@ -584,5 +611,20 @@ def channels_section(data: CycleData) -> Section:
                           "change_tickets": "change (points)", "p_tickets": "p"},
                   note="Shares of the contacts in the declared channels; change against the previous cycle with "
                        "the two-proportion z-test. Channels hidden in a cycle's responses show no share there.")
-    return Section([Text(sentences, bullets=True), table, versus, shift, plots.channel_view(t, mix, ci, col)])
+    parts = [Text(sentences, bullets=True), table, versus, shift]
+    if not costs.empty:
+        each = {f"cost_per_contact_{g}": f"{g}, per contact" for g in (first, second)}
+        parts.append(Table(costs, caption=f"What the contacts cost{f' ({unit})' if unit else ''}, by cycle", status=(),
+                           formats={"tickets": lambda v: fmt_number(v, 0), "cost": lambda v: fmt_number(v, 0),
+                                    "cost_per_contact": fmt2, "mix_effect": lambda v: "—" if pd.isna(v) else f"{v:+,.0f}",
+                                    "mix_effect_per_contact": lambda v: "—" if pd.isna(v) else f"{v:+.2f}",
+                                    **{k: fmt2 for k in each}},
+                           labels={"cost_per_contact": "per contact", "mix_effect": "mix shift",
+                                   "mix_effect_per_contact": "mix shift, per contact", **each},
+                           note="Cost = the tickets of each of the channels x its cost per contact (outcomes). Mix shift = the "
+                                "change of each one's share of tickets since the previous cycle x this cycle's "
+                                "cost per contact x this cycle's tickets: what moving contacts between channels "
+                                "saved (negative) or added. Records, not samples: no CI."))
+    parts.append(plots.channel_view(t, mix, ci, col, spec.labels))
+    return Section(parts)
 

@@ -15,7 +15,8 @@ For each cycle 2026-Q1..2026-Q4 the generator writes (under ``data/demo/``, in t
 - ``backlog.csv`` — 25 improvement items with RICE, WSJF and Kano fields and linked XLAs; a few
   give the value one person reached gains (``value_per_reach`` in ``hours`` or ``money``);
 - ``outcomes.csv`` — per department and cycle (and for the whole organisation, department blank):
-  staff attrition (share leaving in the cycle) and the loaded hourly cost of staff time (EUR).
+  staff attrition (share leaving in the cycle) and the loaded hourly cost of staff time (EUR);
+  per contact channel and cycle (department blank): the cost of one contact (EUR).
 
 Planted effects, for tests and analyses to find:
 
@@ -77,7 +78,11 @@ adding them changed none of the other draws):
   its own): a leading X indicator moves one cycle before a lagging outcome, and across
   department-cycles attrition rises as the XLA score falls (Operations highest).
 - **Hourly cost** differs by department (EUR 42-85, +1 % per cycle); the organisation's row is
-  the headcount-weighted mean. Five open backlog items give their value per person reached in
+  the headcount-weighted mean.
+- **Cost per contact** by channel (rows with ``channel`` filled): EUR 4.50 portal, 7.00 chat,
+  16.00 phone, 28.00 walk-in, +1 % per cycle; the organisation's row is the mean at the planted
+  channel mix. Digital contacts cost about a third of assisted ones, so the shift to digital
+  (effect 8) lowers what the cycle's contacts cost. Five open backlog items give their value per person reached in
   hours or money.
 """
 from __future__ import annotations
@@ -180,6 +185,8 @@ def generate(out: str | Path = "data/demo", *, seed: int = 20261122, scale: floa
 
 # ---------------------------------------------------------------- outcomes and money (planted, see above)
 TIME_LOST_CUTS = [0.05, 0.4, 1.1, 2.2, 4.5]  # hours: bucket edges of answer codes 1..6
+# planted 9: what one contact costs, by channel (EUR, +1 % per cycle; the organisation's row: at the planted mix)
+COST_PER_CONTACT = {"portal": 4.5, "chat": 7.0, "phone": 16.0, "walk-in": 28.0}
 HOURLY_COST = {"Finance": 58, "HR": 52, "Sales": 55, "Marketing": 54, "Engineering": 68, "Operations": 46,
                "Legal": 85, "Customer Support": 42}
 BACKLOG_VALUE = {"BL-02": (3.0, "hours"), "BL-05": (0.5, "hours"), "BL-08": (0.25, "hours"),
@@ -210,11 +217,16 @@ def _outcomes(rng, responses: pd.DataFrame, population: pd.DataFrame) -> pd.Data
             attrition = max(0.002, 0.03 + 0.0015 * (60 - mean_h[(d, before)]) + rng.normal(0, 0.002))
             dept[d] = (round(attrition, 4), round(HOURLY_COST[d] * 1.01 ** k, 2))
             rows.append({"cycle": cycle, "department": d, "attrition_rate": dept[d][0], "hourly_cost": dept[d][1]})
+        cost = {ch: round(v * 1.01 ** k, 2) for ch, v in COST_PER_CONTACT.items()}
+        rows += [{"cycle": cycle, "channel": ch, "cost_per_contact": v} for ch, v in cost.items()]
         w = heads / heads.sum()
+        mix = _channel_mix(k)
         rows.append({"cycle": cycle, "department": None,
                      "attrition_rate": round(float(sum(w[d] * v[0] for d, v in dept.items())), 4),
-                     "hourly_cost": round(float(sum(w[d] * v[1] for d, v in dept.items())), 2)})
-    return pd.DataFrame(rows, columns=["cycle", "department", "attrition_rate", "hourly_cost"])
+                     "hourly_cost": round(float(sum(w[d] * v[1] for d, v in dept.items())), 2),
+                     "cost_per_contact": round(float(sum(mix[ch] * v for ch, v in cost.items())), 2)})
+    return pd.DataFrame(rows, columns=["cycle", "department", "channel", "attrition_rate", "hourly_cost",
+                                       "cost_per_contact"])
 
 
 def _backlog_values(backlog: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from xmo_analysis.core.vocabulary import ASSISTED, DIGITAL  # noqa: E402
 
 PALETTE = {"met": "#2e7d32", "at risk": "#ef8f00", "missed": "#c62828"}
 WIDTH = 7.2  # inches: the text width of an A4 page with 2 cm margins
@@ -213,11 +212,12 @@ def journey_map(table: pd.DataFrame, ci: str, score: str, min_n: int) -> Chart:
     return _done(fig)
 
 
-def channel_view(table: pd.DataFrame, mix: pd.DataFrame, ci: str, column: str) -> Chart:
-    """Left: effort (CES mean) per channel with its CI, digital and assisted in two colours.
+def channel_view(table: pd.DataFrame, mix: pd.DataFrame, ci: str, column: str, groups: tuple[str, str]) -> Chart:
+    """Left: effort (CES mean) per channel with its CI, the two groups of channels (params' labels,
+    ``groups``) in two colours.
     Right: each channel's share of tickets (or responses) per cycle: where contacts shift."""
     fig, (ax, sh) = plt.subplots(1, 2, figsize=(WIDTH, 3.0), gridspec_kw={"width_ratios": [1, 1.3]})
-    colours = {DIGITAL: "#1565c0", ASSISTED: "#ef8f00"}
+    colours = dict(zip(groups, ("#1565c0", "#ef8f00")))
     t = table[~table["suppressed"].astype(bool) & table["effort"].notna()].reset_index(drop=True)
     y = np.arange(len(t))[::-1]
     for yi, row in zip(y, t.itertuples()):
@@ -231,11 +231,11 @@ def channel_view(table: pd.DataFrame, mix: pd.DataFrame, ci: str, column: str) -
         part = part.set_index("cycle").reindex(cycles)
         kind = part["kind"].dropna().iloc[0] if part["kind"].notna().any() else ""
         sh.plot(np.arange(len(cycles)), part[what].astype(float), marker="o", label=ch,
-                ls="-" if kind == DIGITAL else "--")
+                ls="-" if kind == groups[0] else "--")
     sh.set_xticks(np.arange(len(cycles)), [c.split("-")[-1] for c in cycles])
     sh.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     sh.set_ylabel(f"share of {what.split('_')[-1]}", fontsize=8)
-    sh.legend(fontsize=7, title=f"solid: {DIGITAL}", title_fontsize=7)
+    sh.legend(fontsize=7, title=f"solid: {groups[0]}", title_fontsize=7)
     return _done(fig)
 
 

@@ -13,7 +13,7 @@ Schema (version 1), every mission::
   p_value, p_adjusted}]}} (suppressed groups carry only their labels), ``drivers``
   {r2, adj_r2, n, rows: [{driver, coef, se, p_value, std_coef, vif, importance, share}]},
   ``themes`` [...], ``conclusions`` [...]; when params and data give them: ``journey`` [stage rows],
-  ``channels`` {table, digital_vs_assisted, mix}, ``waste`` {segments, cycles}, ``lost_time``
+  ``channels`` {table, groups, compared, mix}, ``waste`` {segments, cycles}, ``lost_time``
   {overall, <breakdown>: [...]}, ``topics`` {n_comments, unscored, note, rows, trend}.
 - manage: ``xla`` with ``previous``/``change``/``p_change``, ``summary`` [sentences],
   ``trend`` [{xla, cycle, score, ci_low, ci_high, change, p_change}], ``slopes`` [...],
