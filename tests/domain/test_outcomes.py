@@ -172,6 +172,52 @@ def test_planted_happiness_moves_one_cycle_before_attrition(data, demo_project):
     assert b == pytest.approx(-0.0015, rel=0.15) and hi < 0
 
 
+def test_reverse_order_is_the_same_slope_with_the_roles_swapped(data, demo_project):
+    """Attrition in the previous cycle against happiness in the cycle, one intercept per department,
+    by hand; the planted order (happiness drives next cycle's attrition, nothing drives happiness
+    from attrition) gives no reverse association, so the verdict stays "moves first"."""
+    row = oc.lead_lag(data).set_index("lead_ref").loc["happiness"]
+    r = _raw(demo_project, "responses.csv")
+    pts = np.where(r["happiness"] >= 9, 100.0, np.where(r["happiness"] >= 7, 50.0, 0.0))
+    h = pd.Series(np.where(r["happiness"].isna(), np.nan, pts)).groupby([r["department"], r["cycle"]]).mean()
+    o = _raw(demo_project, "outcomes.csv").dropna(subset=["department"]).set_index(["department", "cycle"])
+    prev = {"2026-Q2": "2026-Q1", "2026-Q3": "2026-Q2", "2026-Q4": "2026-Q3"}
+    keys = [(d, c) for d in sorted(o.index.get_level_values(0).unique()) for c in prev]
+    att_before = np.array([o.loc[(d, prev[c]), "attrition_rate"] for d, c in keys])
+    happy_now = np.array([h[(d, c)] for d, c in keys])
+    groups = sorted({d for d, _ in keys})
+    X = np.column_stack([np.ones(len(keys)), att_before] + [np.array([d == g for d, _ in keys], float)
+                                                             for g in groups[1:]])
+    b, se, lo, hi = _hc1(happy_now, X, 1)
+    assert len(keys) == 24
+    assert (row["reverse"], row["reverse_low"], row["reverse_high"]) == pytest.approx((b, lo, hi), rel=1e-9)
+    assert row["p_reverse"] >= 0.05 and row["verdict"] == "moves first"
+    # p_reverse_bh is R's p.adjust(method = "BH") over the pairs, here by hand
+    t = oc.lead_lag(data)
+    p = t["p_reverse"].to_numpy(float)
+    order = np.argsort(p)
+    adj = np.minimum.accumulate((p[order] * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1]
+    expected = np.empty_like(p)
+    expected[order] = np.minimum(adj, 1)
+    assert len(p) == 7 and t["p_reverse_bh"].to_numpy(float) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("within, p_bh, p_rev, p_rev_bh, verdict", [
+    (-0.002, 0.001, 0.40, 0.60, "moves first"),    # forward significant, expected sign, no reverse
+    (-0.002, 0.001, 0.04, 0.20, "both ways"),      # any reverse sign (unadjusted) withdraws the order
+    (-0.002, 0.001, np.nan, np.nan, "moves first"),  # reverse not estimable: the forward claim stands
+    (+0.002, 0.001, 0.40, 0.60, "opposite"),       # significant with the other sign
+    (-0.002, 0.30, 0.01, 0.02, "follows"),         # only the reverse, after adjustment
+    (-0.002, 0.30, 0.01, 0.07, "unclear"),         # the reverse before adjustment only: no claim
+    (-0.002, 0.05, 0.40, 0.60, "unclear"),         # p = the significance level is not below it
+])
+def test_order_verdicts(within, p_bh, p_rev, p_rev_bh, verdict):
+    t = pd.DataFrame({"verdict": [np.nan], "within": [within], "expected": [-1.0], "p_within_bh": [p_bh],
+                      "p_reverse": [p_rev], "p_reverse_bh": [p_rev_bh]})
+    assert oc.order_verdicts(t, lambda p: p < 0.05) == [verdict]
+    assert oc.order_verdicts(t.assign(verdict="too few"), lambda p: p < 0.05) == ["too few"]
+
+
 def test_too_few_cycles_to_tell(demo_project):
     d = load_cycle(demo_project, "2026-Q2")
     t = oc.lead_lag(d)

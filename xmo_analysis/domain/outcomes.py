@@ -312,6 +312,23 @@ def lagged_points(data, lead: pd.Series, lag: pd.Series, by: str) -> pd.DataFram
     return pd.DataFrame(rows, columns=["cycle", "segment", "lead", "lag"])
 
 
+def order_verdicts(t: pd.DataFrame, significant) -> list[str]:
+    """The ``verdict`` of each row of :func:`lead_lag` (its docstring gives the rules) from
+    ``within``, ``expected``, ``p_within_bh``, ``p_reverse``, ``p_reverse_bh`` and an already
+    set "too few"; ``significant(p)`` is params' ``p < significance``."""
+    out = []
+    for v, b, e, p, pr, prb in zip(t["verdict"], t["within"], t["expected"], t["p_within_bh"], t["p_reverse"],
+                                   t["p_reverse_bh"]):
+        if v == "too few":
+            out.append(v)
+        elif pd.notna(p) and significant(p):
+            out.append("opposite" if np.sign(b) != e else
+                       "both ways" if pd.notna(pr) and significant(pr) else "moves first")
+        else:
+            out.append("follows" if pd.notna(prb) and significant(prb) else "unclear")
+    return out
+
+
 def lead_lag(data, by: str | None = None) -> pd.DataFrame:
     """For each leading and lagging indicator pair: the lagged association across segment-cycles.
 
@@ -324,11 +341,28 @@ def lead_lag(data, by: str | None = None) -> pd.DataFrame:
       (:func:`~xmo_analysis.stats.regression.within_slope`), t with n - 1 - S df: only the
       cycle-to-cycle movement inside each segment counts, not lasting differences between them.
 
+    - the reverse order, the same within-segment slope with the roles swapped:
+      ``lead_t = a_s + r lag_(t-1) + e`` (``reverse``, ``reverse_low``/``_high``, ``p_reverse``).
+      A lagged association alone does not say which moves first: two indicators that drift
+      together, or a lagging one that drives the leading one, show it too. Only an association
+      in the stated order and none in the reverse one says "moves first".
+
     ``expected`` is the sign a leading indicator that drives the lagging one would give (negative
-    when one is better higher and the other better lower). ``verdict``: "moves first" when the
-    within-segment CI excludes 0 on the expected side, "opposite" on the other side, "unclear"
-    otherwise, and "too few" with fewer than :data:`MIN_CYCLES_LAGGED` cycles or
-    :data:`MIN_SEGMENT_CYCLES` segment-cycles (no slope). Benjamini-Hochberg over the pairs.
+    when one is better higher and the other better lower). The forward and the reverse p-values
+    are each adjusted by Benjamini-Hochberg over the pairs (``p_within_bh``, ``p_reverse_bh``).
+    ``verdict``, with "significant" meaning below params' significance level:
+
+    - "moves first": the forward slope is significant (BH) with the expected sign, and the reverse
+      one is not significant even before adjustment (or has too few segment-cycles to be
+      estimated): a claim of order is withdrawn at any sign of the reverse association;
+    - "both ways": the forward slope is significant (BH) with the expected sign and the reverse
+      one is significant before adjustment (feedback or a common drift: the order cannot be told);
+    - "opposite": the forward slope is significant (BH) with the other sign;
+    - "follows": the forward slope is not significant and the reverse one is (BH): the
+      "lagging" indicator moves first;
+    - "unclear": neither;
+    - "too few": fewer than :data:`MIN_CYCLES_LAGGED` cycles or :data:`MIN_SEGMENT_CYCLES`
+      segment-cycles (no slope).
     """
     params = data.params
     conf = params.policy.confidence
@@ -356,19 +390,24 @@ def lead_lag(data, by: str | None = None) -> pd.DataFrame:
                 continue
             pooled = trend(pts["lag"], pts["lead"], conf=conf)
             within = within_slope(pts["lag"], pts["lead"], pts["segment"], conf=conf)
-            if within.ci_low > 0 or within.ci_high < 0:
-                verdict = "moves first" if np.sign(within.value) == expected else "opposite"
-            else:
-                verdict = "unclear"
+            # the same test in the other order: the leading indicator at t against the lagging one at t-1
+            back = lagged_points(data, pd.Series(lag._asdict()), pd.Series(lead._asdict()), by)
+            reverse = (within_slope(back["lag"], back["lead"], back["segment"], conf=conf)
+                       if len(back) >= MIN_SEGMENT_CYCLES and back["segment"].nunique() >= 2 else None)
             rows.append({**row, "slope": pooled.value, "ci_low": pooled.ci_low, "ci_high": pooled.ci_high,
                          "p_value": pooled.p_value, "within": within.value, "within_low": within.ci_low,
-                         "within_high": within.ci_high, "p_within": within.p_value, "verdict": verdict})
+                         "within_high": within.ci_high, "p_within": within.p_value,
+                         **({"reverse": reverse.value, "reverse_low": reverse.ci_low, "reverse_high": reverse.ci_high,
+                             "p_reverse": reverse.p_value} if reverse is not None else {})})
     cols = ["leading", "lagging", "lead_ref", "lag_ref", "by", "expected", "slope", "ci_low", "ci_high", "p_value",
-            "within", "within_low", "within_high", "p_within", "p_within_bh", "segment-cycles", "segments", "cycles",
-            "verdict"]
+            "within", "within_low", "within_high", "p_within", "p_within_bh", "reverse", "reverse_low", "reverse_high",
+            "p_reverse", "p_reverse_bh", "segment-cycles", "segments", "cycles", "verdict"]
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
         out["p_within_bh"] = benjamini_hochberg(out["p_within"].astype(float))
+        out["p_reverse_bh"] = benjamini_hochberg(out["p_reverse"].astype(float))
+        verdicts = order_verdicts(out, params.policy.significant)
+        out["verdict"] = verdicts
     return out
 
 

@@ -472,26 +472,38 @@ def lead_lag_section(data: CycleData) -> Section:
     for r in t[t["verdict"] == "moves first"].itertuples():
         sentences.append(f"{r.leading} moves before {r.lagging}: a {label(r.by)} one point higher in one cycle has "
                          f"{r.within:+.4g} in the next, within the same {label(r.by)} ({policy.ci} {r.within_low:+.4g} "
-                         f"to {r.within_high:+.4g}).")
-    if not sentences:
-        sentences.append("No leading indicator shows a clear lagged association with a lagging one within segments.")
+                         f"to {r.within_high:+.4g}), and no clear association the other way round.")
+    both = t[t["verdict"] == "both ways"]
+    if len(both):
+        sentences.append("Associated in both orders, so which moves first cannot be told (they may drift together or "
+                         "drive each other): " + "; ".join(f"{r.leading} and {r.lagging}" for r in both.itertuples())
+                         + ".")
+    follows = t[t["verdict"] == "follows"]
+    if len(follows):
+        sentences.append("Associated only the other way round (the lagging indicator in one cycle with the leading one "
+                         "in the next): " + "; ".join(f"{r.lagging} before {r.leading}" for r in follows.itertuples())
+                         + ".")
+    if not len(t[t["verdict"] == "moves first"]):
+        sentences.append("No leading indicator shows a clear lagged association with a lagging one within segments "
+                         "in the stated order only.")
     sentences.append("A lagged association, not proof of cause: something else may move both. " + rule)
     ci = lambda lo, hi: "—" if pd.isna(lo) else f"{lo:+.4g} to {hi:+.4g}"  # noqa: E731
-    shown = t.assign(pooled_ci=[ci(a, b) for a, b in zip(t["ci_low"], t["ci_high"])],
-                     within_ci=[ci(a, b) for a, b in zip(t["within_low"], t["within_high"])])
+    shown = t.assign(within_ci=[ci(a, b) for a, b in zip(t["within_low"], t["within_high"])],
+                     reverse_ci=[ci(a, b) for a, b in zip(t["reverse_low"], t["reverse_high"])])
     num = lambda v: "—" if pd.isna(v) else f"{v:+.4g}"  # noqa: E731
     return Section([Text(sentences),
-                    Table(shown[["leading", "lagging", "slope", "pooled_ci", "within", "within_ci", "p_within_bh",
+                    Table(shown[["leading", "lagging", "within", "within_ci", "p_within_bh", "reverse", "reverse_ci",
                                  "segment-cycles", "verdict"]],
                           caption="Leading indicators in one cycle against lagging ones in the next", status=(),
-                          formats={"slope": num, "within": num, "p_within_bh": fmt_p,
+                          formats={"within": num, "reverse": num, "p_within_bh": fmt_p,
                                    "segment-cycles": lambda v: fmt_number(v, 0)},
-                          labels={"slope": "pooled slope", "pooled_ci": f"pooled {policy.ci}",
-                                  "within": "within-segment slope", "within_ci": f"within {policy.ci}",
-                                  "p_within_bh": "p (within, BH)"},
+                          labels={"within": "slope", "within_ci": policy.ci, "p_within_bh": "p (BH)",
+                                  "reverse": "reverse slope", "reverse_ci": f"reverse {policy.ci}"},
                           note="Each segment-cycle pairs the leading indicator in the previous cycle with the lagging "
-                               "one in the cycle. Pooled: OLS over all of them; within-segment: with one intercept "
-                               "per segment, so that lasting differences between segments do not count. HC1 SEs, t "
+                               "one in the cycle; the slope has one intercept per segment, so that lasting differences "
+                               "between segments do not count (the pooled slope, without them, is in the results "
+                               "file). The reverse slope pairs the lagging indicator in the previous cycle with the "
+                               "leading one in the cycle: 'moves first' needs the first and not the second. HC1 SEs, t "
                                "quantiles, Benjamini-Hochberg over the pairs.")])
 
 
