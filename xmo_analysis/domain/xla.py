@@ -165,6 +165,21 @@ def member_key(salt: str, response_id) -> str:
     return hashlib.sha256(f"{salt}\x1f{response_id}".encode("utf-8")).hexdigest()[:20]
 
 
+KEY_DTYPE = "S20"  # a member key as 20 ASCII bytes: 20 bytes a respondent, not a ~70-byte Python str
+
+
+def member_keys(salt: str, response_ids) -> np.ndarray:
+    """:func:`member_key` of every response, as a fixed-width bytes array (a million respondents
+    in six groups held as Python strings took about 0.5 GB of the runner while the kernels ran)."""
+    return np.array([member_key(salt, r) for r in response_ids], dtype=KEY_DTYPE)
+
+
+def as_keys(members) -> np.ndarray:
+    """A group's member keys (a list of str from a record, or an array) as a bytes array."""
+    return members if isinstance(members, np.ndarray) and members.dtype == KEY_DTYPE else \
+        np.asarray(members, dtype=KEY_DTYPE)
+
+
 def published_hidden(data, cycle: str | None = None) -> set[tuple[str, object]]:
     """Every ``(segment column, level)`` hidden in the cycle's publications: small groups with
     their complements in each breakdown, then one group of each pair, across all breakdowns
@@ -185,27 +200,27 @@ def published_hidden(data, cycle: str | None = None) -> set[tuple[str, object]]:
         record = getattr(data, "earlier_versions", None) or {}
         earlier = []
         if record.get("versions") and cycle == data.cycle:
-            keys = np.array([member_key(record["salt"], r) for r in resp["response_id"]])
+            keys = member_keys(record["salt"], resp["response_id"])
             for v in record["versions"]:
                 for name, members in v["groups"].items():
-                    earlier.append((f"v{v['version']} {name}", np.isin(keys, members), len(members)))
+                    earlier.append((f"v{v['version']} {name}", np.isin(keys, as_keys(members)), len(members)))
         return differencing_hidden(resp, columns, params.min_group_size, small, earlier)
     return memo(data, ("hidden", cycle), compute)
 
 
-def published_groups(data) -> dict[str, list[str]]:
+def published_groups(data) -> dict[str, np.ndarray]:
     """What this version publishes, as the next version will need it: every visible group (and
-    the whole organisation) with its members' keys (:func:`member_key`)."""
+    the whole organisation) with its members' keys (:func:`member_keys`, sorted bytes arrays)."""
     record = getattr(data, "earlier_versions", None) or {}
     salt = record.get("salt", "")
     resp = data.current("responses")
-    keys = np.array([member_key(salt, r) for r in resp["response_id"]])
+    keys = member_keys(salt, resp["response_id"])
     hidden = published_hidden(data)
-    out = {"all": sorted(keys.tolist())}
+    out = {"all": np.sort(keys)}
     for c in published_columns(data):
         for level in sorted(resp[c].dropna().unique(), key=str):
             if (c, level) not in hidden:
-                out[f"{c}={level}"] = sorted(keys[(resp[c] == level).to_numpy()].tolist())
+                out[f"{c}={level}"] = np.sort(keys[(resp[c] == level).to_numpy()])
     return out
 
 

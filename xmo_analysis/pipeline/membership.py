@@ -17,6 +17,7 @@ import os
 import secrets
 from pathlib import Path
 
+from xmo_analysis.domain.xla import as_keys
 from xmo_analysis.pipeline import publish
 
 STATE = ".xmo"
@@ -51,12 +52,14 @@ def load(project: Path, reports: Path, cycle: str, before: int | None = None) ->
             groups = json.loads((folder / f"v{v}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # a version published before this record existed
-        versions.append({"version": v, "groups": groups})
+        # bytes arrays: the record travels in the snapshot to every kernel
+        versions.append({"version": v, "groups": {name: as_keys(keys) for name, keys in groups.items()}})
     return {"salt": salt(project), "versions": versions}
 
 
-def save(project: Path, reports: Path, cycle: str, version: int, groups: dict[str, list[str]]) -> Path:
-    """Record what ``version`` published (owner-only file)."""
+def save(project: Path, reports: Path, cycle: str, version: int, groups: dict) -> Path:
+    """Record what ``version`` published (owner-only file): each group's member keys, sorted, as
+    JSON lists of hex strings (:func:`~xmo_analysis.domain.xla.member_key`)."""
     folder = _folder(project, reports, cycle)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -64,6 +67,7 @@ def save(project: Path, reports: Path, cycle: str, version: int, groups: dict[st
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(groups, fh, sort_keys=True)
+        json.dump({name: sorted(as_keys(keys).astype(str).tolist()) for name, keys in groups.items()}, fh,
+                  sort_keys=True)
     os.replace(tmp, path)
     return path
