@@ -57,8 +57,15 @@ def test_scorecard_by_kind_groups_every_indicator(data):
 
 
 def test_lead_lag_section_names_the_planted_leader(data):
+    from xmo_analysis.domain.outcomes import lead_lag
     text = _text(manage.lead_lag_section(data))
-    assert "Happiness (happiness) moves before Staff attrition" in text
+    first = text[text.index("Staff attrition (share leaving in the cycle) follows, a cycle later"):]
+    first = first[:first.index("None of these is associated the other way round.")]
+    # a share in percentage points per 10 points of happiness: the within slope x 10 x 100
+    slope = lead_lag(data).set_index("lead_ref").loc["happiness", "within"]
+    assert f"Happiness (happiness) (a department 10 points higher: {1000 * slope:+.2f} pp" in first
+    assert -1.8 < 1000 * slope < -1.2  # planted: -0.0015 per point, -1.5 pp per 10 points
+    assert "Digital workplace" not in first  # its forward slope is not significant
     assert "at least 3 cycles and 10 segment-cycles" in text and "not proof of cause" in text
 
 

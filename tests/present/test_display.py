@@ -24,3 +24,17 @@ def test_shares_are_percentages_and_tiny_is_not_zero(value, text):
 ])
 def test_quantities_keep_their_unit_without_spurious_decimals(value, unit, text):
     assert fmt_quantity(value, unit) == text
+
+
+@pytest.mark.parametrize("unit, value, step, words, text", [
+    ("points", -0.16, 10.0, "10 points", "-0.2 points"),
+    ("share", -0.0157, 0.01, "1 percentage point", "-1.57 pp"),
+    ("rate", 0.5, 0.01, "1 percentage point", "+50.00 pp"),
+    ("hours", 1.23456, 1.0, "1 hours", "+1.23 hours"),
+    ("", 12345.6, 1.0, "1 unit", "+1.23e+04"),
+])
+def test_unit_step_and_change(unit, value, step, words, text):
+    from xmo_analysis.present.display import fmt_change, unit_step
+    assert unit_step(unit) == (step, words)
+    assert fmt_change(value, unit) == text
+    assert fmt_change(float("nan"), unit) == "—"

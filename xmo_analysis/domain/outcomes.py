@@ -32,6 +32,7 @@ from xmo_analysis.stats.regression import benjamini_hochberg, trend, within_slop
 # the lagged one) fewest cycles: two lagged steps, so that one pair of cycles alone never decides.
 MIN_SEGMENT_CYCLES = 10
 MIN_CYCLES_LAGGED = 3
+POINTS = "points"  # the unit of every survey (X) indicator: its 0-100 score
 
 
 # ---------------------------------------------------------------- hours items
@@ -228,23 +229,28 @@ def xla_outcome(data) -> pd.DataFrame:
 def indicators(params) -> pd.DataFrame:
     """Every indicator with its kind: X and O/T indicators of the XLAs (one row per measure, the
     XLAs it feeds listed) and the outcomes. Columns: ``ref``, ``source`` (x, o, t or outcome),
-    ``kind``, ``label``, ``xlas``, ``higher_is_better``."""
+    ``kind``, ``label``, ``xlas``, ``higher_is_better``, ``unit`` (:data:`POINTS` for survey
+    indicators, params' unit for metrics and outcomes)."""
     rows: dict[tuple[str, str], dict] = {}
     for xla in params.xlas.values():
         for ind in xla.indicators:
             key = (ind.ref, ind.indicator_kind)
             higher = True if ind.kind == "x" else params.metrics[ind.ref].higher_is_better
+            unit = POINTS if ind.kind == "x" else params.metrics[ind.ref].unit
             rec = rows.setdefault(key, {"ref": ind.ref, "source": ind.kind, "kind": ind.indicator_kind,
-                                        "label": params.indicator_label(ind.ref), "xlas": [], "higher_is_better": higher})
+                                        "label": params.indicator_label(ind.ref), "xlas": [], "higher_is_better": higher,
+                                        "unit": unit})
             rec["xlas"].append(xla.id)
     for m in params.metrics.values():  # a metric no XLA uses still has a kind
         if not any(k[0] == m.id for k in rows):
             rows[(m.id, m.kind)] = {"ref": m.id, "source": "o" if m.source == "tickets" else "t", "kind": m.kind,
-                                   "label": m.label, "xlas": [], "higher_is_better": m.higher_is_better}
+                                   "label": m.label, "xlas": [], "higher_is_better": m.higher_is_better,
+                                   "unit": m.unit}
     for o in params.outcomes.values():
         rows[(o.id, o.kind)] = {"ref": o.id, "source": "outcome", "kind": o.kind, "label": o.label, "xlas": [],
-                                "higher_is_better": o.higher_is_better}
-    out = pd.DataFrame(list(rows.values()), columns=["ref", "source", "kind", "label", "xlas", "higher_is_better"])
+                                "higher_is_better": o.higher_is_better, "unit": o.unit}
+    out = pd.DataFrame(list(rows.values()),
+                       columns=["ref", "source", "kind", "label", "xlas", "higher_is_better", "unit"])
     out["xlas"] = out["xlas"].map(", ".join)
     order = {k: i for i, k in enumerate(INDICATOR_KINDS)}
     return out.sort_values("kind", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
@@ -383,6 +389,7 @@ def lead_lag(data, by: str | None = None) -> pd.DataFrame:
             pts = lagged_points(data, pd.Series(lead._asdict()), pd.Series(lag._asdict()), by)
             expected = 1.0 if bool(lead.higher_is_better) == bool(lag.higher_is_better) else -1.0
             row = {"leading": lead.label, "lagging": lag.label, "lead_ref": lead.ref, "lag_ref": lag.ref, "by": by,
+                   "lead_unit": lead.unit, "lag_unit": lag.unit,
                    "expected": expected, "segment-cycles": len(pts), "segments": pts["segment"].nunique(),
                    "cycles": n_cycles}
             if n_cycles < MIN_CYCLES_LAGGED or len(pts) < MIN_SEGMENT_CYCLES or pts["segment"].nunique() < 2:
@@ -399,7 +406,7 @@ def lead_lag(data, by: str | None = None) -> pd.DataFrame:
                          "within_high": within.ci_high, "p_within": within.p_value,
                          **({"reverse": reverse.value, "reverse_low": reverse.ci_low, "reverse_high": reverse.ci_high,
                              "p_reverse": reverse.p_value} if reverse is not None else {})})
-    cols = ["leading", "lagging", "lead_ref", "lag_ref", "by", "expected", "slope", "ci_low", "ci_high", "p_value",
+    cols = ["leading", "lagging", "lead_ref", "lag_ref", "by", "lead_unit", "lag_unit", "expected", "slope", "ci_low", "ci_high", "p_value",
             "within", "within_low", "within_high", "p_within", "p_within_bh", "reverse", "reverse_low", "reverse_high",
             "p_reverse", "p_reverse_bh", "segment-cycles", "segments", "cycles", "verdict"]
     out = pd.DataFrame(rows, columns=cols)

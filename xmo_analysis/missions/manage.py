@@ -12,7 +12,8 @@ from xmo_analysis.present import plots
 from xmo_analysis.present import results
 from xmo_analysis.domain.backlog import prioritise
 from xmo_analysis.stats.comparisons import compare
-from xmo_analysis.present.display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_p, fmt_pct, fmt_signed, label
+from xmo_analysis.present.display import (Section, Table, Text, fmt1, fmt2, fmt_change, fmt_number, fmt_p, fmt_pct,
+                                         fmt_signed, label, unit_step)
 from xmo_analysis.sources.loaders import CycleData
 from xmo_analysis.stats.regression import control_limits, did, trend as ols_trend
 from xmo_analysis.privacy.suppression import suppress_rows
@@ -468,43 +469,69 @@ def lead_lag_section(data: CycleData) -> Section:
         return Section([Text([f"Too few cycles or segment-cycles to tell whether the leading indicators move before "
                               f"the lagging ones: {int(r['cycles'])} cycle(s), at most {int(t['segment-cycles'].max())} "
                               f"segment-cycles. " + rule])])
+    parts = []
+    for lagging, rows in t[t["verdict"] != "too few"].groupby("lagging", sort=False):
+        parts.extend(_lead_lag_block(lagging, rows, policy))
+    if not (t["verdict"] == "moves first").any():
+        parts.insert(0, Text(["No leading indicator shows a clear lagged association with a lagging one within "
+                              "segments in the stated order only."]))
+    parts.append(Text(["A lagged association, not proof of cause: something else may move both. " + rule], css="muted"))
+    return Section(parts)
+
+
+def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
+    """One lagging indicator: what moves before it, in words, and the table of its leading indicators."""
+    r0 = t.iloc[0]
+    by = label(r0["by"])
+    lag_unit = r0["lag_unit"]
+    lag_step, lag_words = unit_step(lag_unit)
+
+    def forward(r, value):  # the lagging indicator's change a cycle after a step of the leading one
+        return fmt_change(value * unit_step(r["lead_unit"])[0], lag_unit)
+
+    def backward(r, value):  # the leading indicator's change a cycle after a step of the lagging one
+        return fmt_change(value * lag_step, r["lead_unit"])
+
+    first = t[t["verdict"] == "moves first"]
     sentences = []
-    for r in t[t["verdict"] == "moves first"].itertuples():
-        sentences.append(f"{r.leading} moves before {r.lagging}: a {label(r.by)} one point higher in one cycle has "
-                         f"{r.within:+.4g} in the next, within the same {label(r.by)} ({policy.ci} {r.within_low:+.4g} "
-                         f"to {r.within_high:+.4g}), and no clear association the other way round.")
+    if len(first):
+        sentences.append(f"{lagging} follows, a cycle later, within the same {by}: " + "; ".join(
+            f"{r['leading']} (a {by} {unit_step(r['lead_unit'])[1]} higher: {forward(r, r['within'])}, {policy.ci} "
+            f"{forward(r, r['within_low'])} to {forward(r, r['within_high'])})" for _, r in first.iterrows())
+            + ". None of these is associated the other way round.")
     both = t[t["verdict"] == "both ways"]
     if len(both):
-        sentences.append("Associated in both orders, so which moves first cannot be told (they may drift together or "
-                         "drive each other): " + "; ".join(f"{r.leading} and {r.lagging}" for r in both.itertuples())
-                         + ".")
+        sentences.append(f"Associated with {lagging} in both orders, so which moves first cannot be told (they may "
+                         f"drift together or drive each other): " + ", ".join(both["leading"]) + ".")
     follows = t[t["verdict"] == "follows"]
     if len(follows):
-        sentences.append("Associated only the other way round (the lagging indicator in one cycle with the leading one "
-                         "in the next): " + "; ".join(f"{r.lagging} before {r.leading}" for r in follows.itertuples())
-                         + ".")
-    if not len(t[t["verdict"] == "moves first"]):
-        sentences.append("No leading indicator shows a clear lagged association with a lagging one within segments "
-                         "in the stated order only.")
-    sentences.append("A lagged association, not proof of cause: something else may move both. " + rule)
-    ci = lambda lo, hi: "—" if pd.isna(lo) else f"{lo:+.4g} to {hi:+.4g}"  # noqa: E731
-    shown = t.assign(within_ci=[ci(a, b) for a, b in zip(t["within_low"], t["within_high"])],
-                     reverse_ci=[ci(a, b) for a, b in zip(t["reverse_low"], t["reverse_high"])])
-    num = lambda v: "—" if pd.isna(v) else f"{v:+.4g}"  # noqa: E731
-    return Section([Text(sentences),
-                    Table(shown[["leading", "lagging", "within", "within_ci", "p_within_bh", "reverse", "reverse_ci",
-                                 "segment-cycles", "verdict"]],
-                          caption="Leading indicators in one cycle against lagging ones in the next", status=(),
-                          formats={"within": num, "reverse": num, "p_within_bh": fmt_p,
-                                   "segment-cycles": lambda v: fmt_number(v, 0)},
-                          labels={"within": "slope", "within_ci": policy.ci, "p_within_bh": "p (BH)",
-                                  "reverse": "reverse slope", "reverse_ci": f"reverse {policy.ci}"},
-                          note="Each segment-cycle pairs the leading indicator in the previous cycle with the lagging "
-                               "one in the cycle; the slope has one intercept per segment, so that lasting differences "
-                               "between segments do not count (the pooled slope, without them, is in the results "
-                               "file). The reverse slope pairs the lagging indicator in the previous cycle with the "
-                               "leading one in the cycle: 'moves first' needs the first and not the second. HC1 SEs, t "
-                               "quantiles, Benjamini-Hochberg over the pairs.")])
+        sentences.append(f"Only the other way round ({lagging} in one cycle with the indicator in the next): "
+                         + ", ".join(follows["leading"]) + ".")
+    opposite = t[t["verdict"] == "opposite"]
+    if len(opposite):
+        sentences.append(f"Against the expected direction: " + ", ".join(opposite["leading"]) + ".")
+    shown = pd.DataFrame({
+        "leading": t["leading"],
+        "step": [unit_step(u)[1] for u in t["lead_unit"]],
+        "change": [forward(r, r["within"]) for _, r in t.iterrows()],
+        "ci": [f"{forward(r, r['within_low'])} to {forward(r, r['within_high'])}" for _, r in t.iterrows()],
+        "p": t["p_within_bh"],
+        "reverse": [backward(r, r["reverse"]) for _, r in t.iterrows()],
+        "p_reverse": t["p_reverse"],
+        "n": t["segment-cycles"],
+        "verdict": t["verdict"]})
+    return [Text(sentences) if sentences else Text([f"Nothing clearly moves before {lagging}."]),
+            Table(shown, caption=f"What moves before {lagging}", status=(),
+                  formats={"p": fmt_p, "p_reverse": fmt_p, "n": lambda v: fmt_number(v, 0)},
+                  labels={"leading": "leading indicator (t-1)", "step": "step", "change": "change at t",
+                          "ci": policy.ci, "p": "p (BH)", "reverse": f"reverse: change per {lag_words}",
+                          "p_reverse": "p reverse", "n": f"{by}-cycles"},
+                  note=f"Each {by}-cycle pairs the leading indicator in the previous cycle with {lagging} in the "
+                       f"cycle. 'change at t' is the within-{by} slope (one intercept per {by}, so lasting "
+                       f"differences between {by}s do not count) times the step; the pooled slope without "
+                       f"intercepts is in the results file. The reverse pairs {lagging} in the previous cycle with "
+                       "the leading indicator in the cycle: 'moves first' needs the first significant after "
+                       "Benjamini-Hochberg and the reverse not significant even before it. HC1 SEs, t quantiles.")]
 
 
 def backlog_value_section(data: CycleData) -> Section:

@@ -68,13 +68,40 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
 UNIT_DIGITS = {"milliseconds": 0, "ms": 0, "seconds": 1, "s": 1, "hours": 1, "minutes": 0, "days": 1}
 
 
+SHARE_UNITS = ("share", "rate", "proportion", "%")
+
+
+def unit_step(unit: str | None) -> tuple[float, str]:
+    """A step a reader thinks in, for a slope per unit of ``unit``: 10 points of a 0-100 score,
+    one percentage point of a share, one of any other unit. Returns (size, words)."""
+    unit = (unit or "").strip()
+    if unit.lower() == "points":
+        return 10.0, "10 points"
+    if unit.lower() in SHARE_UNITS:
+        return 0.01, "1 percentage point"
+    return 1.0, f"1 {unit}" if unit else "1 unit"
+
+
+def fmt_change(value: Any, unit: str | None) -> str:
+    """A change of a quantity in ``unit``, signed: shares in percentage points ("-1.57 pp"),
+    scores in points, others with three significant digits and their unit."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    unit = (unit or "").strip()
+    if unit.lower() in SHARE_UNITS:
+        return f"{100 * float(value):+.2f} pp"
+    if unit.lower() == "points":
+        return f"{float(value):+.1f} points"
+    return f"{float(value):+.3g}" + (f" {unit}" if unit else "")
+
+
 def fmt_quantity(value: Any, unit: str | None) -> str:
     """A measured value in its unit: shares as percentages, durations without spurious decimals
     ("978 ms", not "978.10"), other units with two significant decimals at most."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "—"
     unit = (unit or "").strip()
-    if unit.lower() in ("share", "rate", "proportion", "%"):
+    if unit.lower() in SHARE_UNITS:
         return fmt_pct(value)
     digits = UNIT_DIGITS.get(unit.lower(), 2 if abs(float(value)) < 10 else 1)
     return f"{float(value):,.{digits}f}" + (f" {unit}" if unit else "")
