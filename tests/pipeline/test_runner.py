@@ -159,6 +159,52 @@ def test_pdfs_have_pages_with_the_report(published):
         assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4 portrait, in points
 
 
+def _past_the_right_edge(pdf: Path, margin_mm: float = 16) -> list[tuple[int, int, str]]:
+    """Text set past the right edge of the A4 text block (report.css' 16 mm margin): each chunk's
+    start from the PDF's text matrix plus its width in DejaVu Sans (PIL, at the chunk's size)."""
+    from importlib.util import find_spec
+
+    from PIL import ImageFont
+    fonts = Path(find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
+    face = {b: ImageFont.truetype(str(fonts / ("DejaVuSans-Bold.ttf" if b else "DejaVuSans.ttf")), 100)
+            for b in (False, True)}
+    hits = []
+    for number, page in enumerate(PdfReader(pdf).pages, start=1):
+        edge = float(page.mediabox.width) - margin_mm / 25.4 * 72
+
+        def visit(text, cm, tm, font, size, number=number, edge=edge):
+            t = text.strip()
+            if not t or t.startswith("."):  # the contents' dot leaders run on and are clipped by design
+                return
+            x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+            scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+            bold = "Bold" in str((font or {}).get("/BaseFont", ""))
+            end = x + face[bold].getlength(t) * size * scale / 100
+            if end > edge + 4:  # 4 pt: kerning and rounding, far below a cut-off column
+                hits.append((number, round(end), t[:30]))
+        page.extract_text(visitor_text=visit)
+    return hits
+
+
+def test_nothing_runs_off_the_pdf_page(published, tmp_path):
+    """Every word of every mission PDF lies inside the page's text block: a table wider than A4
+    is cut into parts (a browser scrolls a wide table, a PDF cuts it off at the edge)."""
+    project, _ = published
+    folder = project / "reports" / "2026-Q4" / "v1"
+    for m in ("1_measures", "2_findings", "3_manage"):
+        assert _past_the_right_edge(folder / f"{m}.pdf") == [], m
+    # the check sees a cut-off table: a 14-column table printed by WeasyPrint the way the reports are
+    from importlib import resources
+
+    import weasyprint
+    css = (resources.files("xmo_analysis") / "templates" / "report.css").read_text(encoding="utf-8")
+    wide = "".join(f"<th>column{i}</th>" for i in range(14))
+    html = (f"<html><body><main class='report'><table class='xmo-table'><tr>{wide}</tr>"
+            f"<tr>{'<td>12,345.6</td>' * 14}</tr></table></main></body></html>")
+    weasyprint.HTML(string=html).write_pdf(tmp_path / "wide.pdf", stylesheets=[weasyprint.CSS(string=css)])
+    assert _past_the_right_edge(tmp_path / "wide.pdf")
+
+
 def test_manifest_hashes_match_inputs(published):
     project, _ = published
     manifest = json.loads((project / "reports" / "2026-Q4" / "v1" / "manifest.json").read_text())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from xmo_analysis.present.display import fmt_pct, fmt_quantity
@@ -38,3 +39,42 @@ def test_unit_step_and_change(unit, value, step, words, text):
     assert unit_step(unit) == (step, words)
     assert fmt_change(value, unit) == text
     assert fmt_change(float("nan"), unit) == "—"
+
+
+def _wide_table(columns: int):
+    from xmo_analysis.present.display import Table
+    data = {"department": ["Customer Support", "HR"], "kind": ["digital", "assisted"]}
+    for i in range(columns):
+        data[f"m{i}"] = [12345.678, 2.5]
+        data[f"m{i}_ci_low"] = [12000.0, 2.0]
+        data[f"m{i}_ci_high"] = [12500.0, 3.0]
+    return Table(pd.DataFrame(data), caption="Wide", note="The note.")
+
+
+def test_a_table_that_fits_the_page_stays_whole():
+    t = _wide_table(1)
+    assert t.parts() == [list(t.frame.columns)]
+    html = t._repr_html_()
+    assert html.count("<table") == 1 and "<caption>Wide</caption>" in html and html.count("The note.") == 1
+
+
+def test_a_table_wider_than_the_page_is_cut_into_parts_that_repeat_the_row_names():
+    t = _wide_table(6)  # 2 + 18 columns of about 50 pt: far wider than the 504.6 pt A4 text block
+    parts = t.parts()
+    assert len(parts) >= 2
+    assert all(p[:2] == ["department", "kind"] for p in parts)
+    rest = [c for p in parts for c in p[2:]]
+    assert rest == list(t.frame.columns[2:])  # every column once, in order
+    for p in parts:  # an estimate never leaves its CI bounds behind
+        assert not p[2].endswith(("_low", "_high"))
+    html = t._repr_html_()
+    assert html.count("<table") == len(parts) and html.count("The note.") == 1
+    assert f"<caption>Wide (1 of {len(parts)})</caption>" in html
+    assert f"<caption>Wide ({len(parts)} of {len(parts)})</caption>" in html
+
+
+def test_text_width_is_dejavu_sans():
+    from xmo_analysis.present.display import text_width
+    # DejaVu Sans advances (units per em 2048): every digit 1303, so ten digits at 10 pt are 63.6 pt
+    assert text_width("0123456789", 10) == pytest.approx(10 * 1303 / 2048 * 10, rel=1e-3)
+    assert text_width("0", 9, bold=True) > text_width("0", 9)

@@ -7,9 +7,12 @@ segment name or a backlog title is always text, never markup. Written by hand (r
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import math
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -114,6 +117,32 @@ def fmt_p(value: Any) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+# The A4 text block of report.css (210 mm less 2 x 16 mm margins) in points, the table's font
+# sizes and its cell padding (6 px a side, 0.75 pt a px; badges 7 px a side).
+PAGE_PT = 178 / 25.4 * 72
+TABLE_PT, BADGE_PT, PAD, BADGE_PAD = 9.0, 8.5, 9.0, 10.5
+# The estimate is a little wider than WeasyPrint's layout: measured on the demo's reports, a table
+# estimated at 507 pt fitted the 504.6 pt block and one estimated at 536 pt ran 26 pt past it.
+SLACK = 1.01
+BOUND = re.compile(r"(^|_)(ci_)?(low|high)$")
+
+
+@functools.lru_cache(maxsize=4)
+def _font(bold: bool):
+    """DejaVu Sans, the report's first font, from the copy matplotlib ships (a dependency already):
+    text widths measured with its real advances rather than guessed per character."""
+    from importlib.util import find_spec
+
+    from PIL import ImageFont
+    folder = Path(find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
+    return ImageFont.truetype(str(folder / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), 100)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The width of ``text`` set in DejaVu Sans at ``size`` points."""
+    return _font(bold).getlength(text) * size / 100
+
+
 @dataclass
 class Table:
     """A report table: a caption, columns with labels and formats, escaped cells.
@@ -150,18 +179,77 @@ class Table:
         values = [v for v in self.frame[col] if not (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))]
         return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
-    def _repr_html_(self) -> str:
+    def _width(self, col: str, numeric: bool) -> float:
+        """The narrowest the column can be laid out, in points: its header wraps between words,
+        numbers, badges and short codes never wrap, other text wraps between words, a ``wide``
+        column takes 15 em (report.css)."""
+        def longest_word(text: str, size: float, bold: bool = False) -> float:
+            return max((text_width(w, size, bold) for w in str(text).split()), default=0.0)
+
+        header = longest_word(self.labels.get(col, col), TABLE_PT, bold=True)
+        if col in self.wide:
+            return PAD + max(header, 15 * TABLE_PT)
+        cells = 0.0
+        for text, v in {self.formats.get(col, fmt_number)(v): v for v in self.frame[col]}.items():
+            if col in self.status and isinstance(v, str) and v in STATUS_CLASS:
+                cells = max(cells, text_width(text, BADGE_PT, bold=True) + BADGE_PAD)
+            elif numeric or len(text) <= 10:
+                cells = max(cells, text_width(text, TABLE_PT))
+            else:
+                cells = max(cells, longest_word(text, TABLE_PT))
+        return PAD + max(header, cells)
+
+    def parts(self, budget: float = PAGE_PT * SLACK) -> list[list[str]]:
+        """The columns of each printed part. A table whose narrowest layout is wider than the A4
+        text block (``budget`` points) is cut into several tables, each repeating the columns that
+        name its rows (the leading text columns, or a leading number and the text after it) and
+        keeping a value with its CI bounds; a browser could scroll a wide table, a PDF cuts it off
+        at the page edge."""
         cols = list(self.frame.columns)
-        numeric = {c: self._numeric(c) for c in cols}
-        head = "".join(('<th class="num">' if numeric[c] and c not in self.wide else "<th>")
-                       + f"{html.escape(str(self.labels.get(c, c)))}</th>" for c in cols)
-        body = "".join("<tr>" + "".join(self._cell(c, v, numeric[c]) for c, v in zip(cols, row)) + "</tr>"
-                       for row in self.frame.itertuples(index=False, name=None))
-        cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        numeric = {c: self._numeric(c) and c not in self.wide for c in cols}
+        width = {c: self._width(c, numeric[c]) for c in cols}
+        if sum(width.values()) <= budget or len(cols) < 3:
+            return [cols]
+        keys = cols[:1]  # the row's name; an order number takes the (narrow) text column after it along
+        if not numeric[cols[1]] and (numeric[cols[0]] or width[cols[1]] < budget / 4):
+            keys.append(cols[1])
+        groups: list[list[str]] = []
+        for c in cols[len(keys):]:
+            if groups and BOUND.search(str(c)):
+                groups[-1].append(c)  # a CI bound stays with its estimate
+            else:
+                groups.append([c])
+        room = budget - sum(width[c] for c in keys)
+        out: list[list[str]] = [[]]
+        used = 0.0
+        for g in groups:
+            w = sum(width[c] for c in g)
+            if out[-1] and used + w > room:
+                out.append([])
+                used = 0.0
+            out[-1].extend(g)
+            used += w
+        return [keys + part for part in out]
+
+    def _repr_html_(self) -> str:
+        parts = self.parts()
+        html_parts = []
+        for i, cols in enumerate(parts):
+            numeric = {c: self._numeric(c) for c in cols}
+            head = "".join(('<th class="num">' if numeric[c] and c not in self.wide else "<th>")
+                           + f"{html.escape(str(self.labels.get(c, c)))}</th>" for c in cols)
+            frame = self.frame[cols]
+            body = "".join("<tr>" + "".join(self._cell(c, v, numeric[c]) for c, v in zip(cols, row)) + "</tr>"
+                           for row in frame.itertuples(index=False, name=None))
+            caption = self.caption
+            if caption and len(parts) > 1:
+                caption = f"{caption} ({i + 1} of {len(parts)})"
+            cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+            # the wrapper scrolls sideways on a narrow screen instead of spilling off the page
+            html_parts.append(f'<div class="table-wrap"><table class="xmo-table">{cap}<thead><tr>{head}</tr>'
+                              f'</thead><tbody>{body}</tbody></table></div>')
         note = f'<p class="table-note">{html.escape(self.note)}</p>' if self.note else ""
-        # the wrapper scrolls sideways on a narrow screen instead of spilling off the page
-        return (f'<div class="table-wrap"><table class="xmo-table">{cap}<thead><tr>{head}</tr></thead>'
-                f'<tbody>{body}</tbody></table></div>{note}')
+        return "".join(html_parts) + note
 
     def __repr__(self) -> str:  # plain-text fallback (terminals, tests)
         return (self.caption + "\n" if self.caption else "") + self.frame.to_string(index=False)
