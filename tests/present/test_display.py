@@ -62,11 +62,14 @@ def test_a_table_wider_than_the_page_is_cut_into_parts_that_repeat_the_row_names
     t = _wide_table(6)  # 2 + 18 columns of about 50 pt: far wider than the 504.6 pt A4 text block
     parts = t.parts()
     assert len(parts) >= 2
-    assert all(p[:2] == ["department", "kind"] for p in parts)
-    rest = [c for p in parts for c in p[2:]]
-    assert rest == list(t.frame.columns[2:])  # every column once, in order
+    assert all(p[0] == "department" for p in parts)
+    rest = [c for p in parts for c in p[1:]]
+    assert rest == list(t.frame.columns[1:])  # every column once, in order
     for p in parts:  # an estimate never leaves its CI bounds behind
-        assert not p[2].endswith(("_low", "_high"))
+        assert not p[1].endswith(("_low", "_high"))
+    numbered = _wide_table(6)
+    numbered.frame.insert(0, "order", [1, 2])  # an order number takes the name after it along
+    assert all(p[:2] == ["order", "department"] for p in numbered.parts())
     html = t._repr_html_()
     assert html.count("<table") == len(parts) and html.count("The note.") == 1
     assert f"<caption>Wide (1 of {len(parts)})</caption>" in html

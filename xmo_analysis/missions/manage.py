@@ -510,9 +510,10 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
     opposite = t[t["verdict"] == "opposite"]
     if len(opposite):
         sentences.append(f"Against the expected direction: " + ", ".join(opposite["leading"]) + ".")
+    steps = [unit_step(u)[1] for u in t["lead_unit"]]
     shown = pd.DataFrame({
         "leading": t["leading"],
-        "step": [unit_step(u)[1] for u in t["lead_unit"]],
+        "step": steps,
         "change": [forward(r, r["within"]) for _, r in t.iterrows()],
         "ci": [f"{forward(r, r['within_low'])} to {forward(r, r['within_high'])}" for _, r in t.iterrows()],
         "p": t["p_within_bh"],
@@ -520,10 +521,14 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
         "p_reverse": t["p_reverse"],
         "n": t["segment-cycles"],
         "verdict": t["verdict"]})
+    one_step = len(set(steps)) == 1  # the step in the header rather than in every row
+    if one_step:
+        shown = shown.drop(columns="step")
     return [Text(sentences) if sentences else Text([f"Nothing clearly moves before {lagging}."]),
             Table(shown, caption=f"What moves before {lagging}", status=(),
                   formats={"p": fmt_p, "p_reverse": fmt_p, "n": lambda v: fmt_number(v, 0)},
-                  labels={"leading": "leading indicator (t-1)", "step": "step", "change": "change at t",
+                  labels={"leading": "leading indicator (t-1)", "step": "step",
+                          "change": f"change at t per {steps[0]}" if one_step else "change at t",
                           "ci": policy.ci, "p": "p (BH)", "reverse": f"reverse: change per {lag_words}",
                           "p_reverse": "p reverse", "n": f"{by}-cycles"},
                   note=f"Each {by}-cycle pairs the leading indicator in the previous cycle with {lagging} in the "

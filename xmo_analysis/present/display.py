@@ -201,8 +201,8 @@ class Table:
 
     def parts(self, budget: float = PAGE_PT * SLACK) -> list[list[str]]:
         """The columns of each printed part. A table whose narrowest layout is wider than the A4
-        text block (``budget`` points) is cut into several tables, each repeating the columns that
-        name its rows (the leading text columns, or a leading number and the text after it) and
+        text block (``budget`` points) is cut into several tables, each repeating the column that
+        names its rows (the first, or a leading number and the text column after it) and
         keeping a value with its CI bounds; a browser could scroll a wide table, a PDF cuts it off
         at the page edge."""
         cols = list(self.frame.columns)
@@ -210,8 +210,8 @@ class Table:
         width = {c: self._width(c, numeric[c]) for c in cols}
         if sum(width.values()) <= budget or len(cols) < 3:
             return [cols]
-        keys = cols[:1]  # the row's name; an order number takes the (narrow) text column after it along
-        if not numeric[cols[1]] and (numeric[cols[0]] or width[cols[1]] < budget / 4):
+        keys = cols[:1]  # the row's name; an order number takes the text column after it along
+        if numeric[cols[0]] and not numeric[cols[1]]:
             keys.append(cols[1])
         groups: list[list[str]] = []
         for c in cols[len(keys):]:
