@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xmo_analysis.core.memo import memo
 from xmo_analysis.core.vocabulary import INDICATOR_KINDS
 from xmo_analysis.domain.xla import cycle_design, published_hidden, x_points, xla_scores
 from xmo_analysis.privacy.suppression import hidden_groups
@@ -264,7 +265,9 @@ def indicator_value(data, ref: str, source: str, cycle: str, segment: tuple[str,
     params = data.params
     if source == "x":
         resp = data.of_cycle("responses", cycle).reset_index(drop=True)
-        pts = x_points(resp, params, ref)
+        # the points once per indicator and cycle: the lagged tests ask for every segment of every
+        # cycle, in both orders (at a million responses a cycle, one scan of the cycle per segment)
+        pts = memo(data, ("x_points", ref, cycle), lambda: x_points(resp, params, ref))
         if segment is None:
             ok = ~np.isnan(pts)
             return float(cycle_design(data, cycle).mean(pts).value) if ok.sum() >= params.min_group_size else float("nan")
@@ -336,7 +339,12 @@ def order_verdicts(t: pd.DataFrame, significant) -> list[str]:
 
 
 def lead_lag(data, by: str | None = None) -> pd.DataFrame:
-    """For each leading and lagging indicator pair: the lagged association across segment-cycles.
+    """:func:`_lead_lag`, computed once per loaded cycle and ``by``."""
+    return memo(data, ("lead_lag", data.cycle, by), lambda: _lead_lag(data, by))
+
+
+def _lead_lag(data, by: str | None = None) -> pd.DataFrame:
+    """For each leading and lagging indicator pair: the lagged association across segment-cycles
 
     Each segment-cycle pairs the leading indicator in cycle t-1 with the lagging one in cycle t
     (t-1 = params' previous cycle), for the groups of ``by`` (default: the first segment column
