@@ -71,3 +71,26 @@ def test_kernels_started_for_a_run_see_its_snapshot(tmp_path):
         finally:
             pool.close()
     assert _outputs(tmp_path / "p.out.ipynb")[-1].strip() == str(path)
+
+
+def test_a_notebooks_memory_goes_back_before_the_next(tmp_path):
+    """A notebook that held ~400 MB of text (pandas' Arrow strings, whose pool keeps freed pages)
+    leaves the kernel close to where it started: the reset hands the pages back to the OS, else
+    the next notebook's peak would sit on this one's."""
+    rss = "import psutil\nprint(psutil.Process().memory_info().rss)"
+    probe = _notebook(tmp_path / "a.ipynb", rss)
+    heavy = _notebook(tmp_path / "b.ipynb", "import pandas as pd\n"
+                      "s = pd.Series([f'comment number {i:>40}' for i in range(6_000_000)], dtype='str')\n"
+                      "t = s + ' and more'\n" + rss)
+    pool = KernelPool(1, "xmo-analysis", tmp_path, "import pandas", LocalKernelManager)
+    seen = []
+    try:
+        for k, nb in enumerate((probe, heavy, probe)):
+            with pool.kernel() as km:
+                execute(nb, tmp_path / f"{k}.out.ipynb", {}, tmp_path / "failed", label=nb.stem, km=km)
+            seen.append(int(_outputs(tmp_path / f"{k}.out.ipynb")[-1]))
+    finally:
+        pool.close()
+    start, held, after = seen
+    assert held - start > 400 * 2**20  # the notebook did hold its text
+    assert after - start < 100 * 2**20, (start, held, after)

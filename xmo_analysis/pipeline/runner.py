@@ -35,6 +35,7 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
 from xmo_analysis import __version__
+from xmo_analysis.core.heap import give_back
 from xmo_analysis.pipeline import membership, publish
 from xmo_analysis.core.exceptions import ConfigError, ExecutionError, InputError, Problem
 from xmo_analysis.domain.text import comments_frame
@@ -309,8 +310,6 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
 def release_rows(data) -> None:
     """Empty ``data``'s tables and caches in place (what the runner still needs, ``files`` and
     ``engines``, stays): after the snapshot is written, the kernels have the rows."""
-    import gc
-
     import pandas as pd
     for name in ("responses", "tickets", "telemetry", "population", "backlog", "outcomes"):
         frame = getattr(data, name, None)
@@ -319,17 +318,7 @@ def release_rows(data) -> None:
     for cache in ("_memo", "_slices"):
         data.__dict__.pop(cache, None)
     data.summaries = {}
-    gc.collect()
-    try:  # glibc keeps freed heap pages: hand them back, or the released rows still count as resident
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, musl): the memory is reused, not returned
-        pass
-    try:  # pandas' text columns live in Arrow's pool (mimalloc), which keeps freed pages too
-        import pyarrow as pa
-        pa.default_memory_pool().release_unused()
-    except (ImportError, AttributeError):
-        pass
+    give_back()
 
 
 def run_cycle(project: str | Path, cycle: str, *, renderer: str = "nbconvert", force: bool = False,
