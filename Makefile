@@ -56,6 +56,7 @@ mutation:
 	.venv-mut/bin/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	.venv-mut/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	.venv-mut/bin/python -m pip install --quiet mutmut==3.8.1
+	.venv-mut/bin/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (xmo-analysis)"
 	.venv-mut/bin/mutmut run --max-children 2; .venv-mut/bin/mutmut results
 
 # A deliberate refresh: resolve pyproject.toml's ranges (all extras) and the build requirements
