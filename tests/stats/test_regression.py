@@ -114,3 +114,70 @@ def test_control_limits_by_hand():
     assert out["ucl"].tolist() == [centre + 3, centre + 3, centre + 6, centre + 3]
     # centre 73.25: 70 is below 70.25 and 80 above 76.25; 71 is inside its wider limits (SE 2)
     assert out["outside"].tolist() == [True, False, False, True]
+
+
+def test_within_slope_is_statsmodels_formula_with_group_dummies(frame):
+    """An independent design: statsmodels' formula API builds the group dummies (patsy), fitted
+    with HC1 and t quantiles as STATISTICS.md names them (R: coeftest(lm(y ~ t + factor(g)), vcovHC(type = "HC1")))."""
+    import statsmodels.formula.api as smf
+    from xmo_analysis.stats.regression import within_slope
+    d = frame.assign(g=[f"g{i % 5}" for i in range(len(frame))])
+    d.loc[3, "y"] = np.nan  # a missing answer and a missing predictor: complete rows only
+    d.loc[7, "t"] = np.nan
+    fit = smf.ols("y ~ t + C(g)", data=d.dropna()).fit(cov_type="HC1", use_t=True)
+    r = within_slope(d["y"], d["t"], d["g"])
+    lo, hi = fit.conf_int().loc["t"]
+    assert (r.value, r.se, r.p_value, r.ci_low, r.ci_high) == pytest.approx(
+        (fit.params["t"], fit.bse["t"], fit.pvalues["t"], lo, hi), rel=1e-9)
+    complete = len(d.dropna())
+    assert complete < len(d) - 1  # the planted gaps (and the file's own) were dropped
+    assert r.n == complete and r.df == complete - 6 and r.method == "OLS slope within groups (fixed effects, HC1, t)"
+
+
+def test_missing_values_anywhere_drop_only_their_rows(frame):
+    """None or NaN in the outcome, NaN in the predictor: the rows go, the rest is the complete-case fit."""
+    y = frame["y"].astype(object).tolist()
+    t = frame["t"].astype(object).tolist()
+    y[0], t[5], t[6] = None, float("nan"), None
+    missing = lambda v: v is None or np.isnan(v)  # noqa: E731
+    keep = [i for i in range(len(y)) if not missing(y[i]) and not missing(t[i])]
+    assert not {0, 5, 6} & set(keep)
+    full = trend([y[i] for i in keep], [t[i] for i in keep])
+    r = trend(y, t)
+    assert (r.value, r.se, r.n) == (full.value, full.se, len(keep)) and r.method == "OLS slope (HC1, t)"
+    treated, post = frame["treated"].astype(object).tolist(), frame["post"].astype(object).tolist()
+    post[2], treated[4] = None, None
+    r = did(y, treated, post)
+    rows = [i for i in range(len(y)) if not missing(y[i]) and post[i] is not None and treated[i] is not None]
+    ref = did([y[i] for i in rows], [treated[i] for i in rows], [post[i] for i in rows])
+    assert (r.value, r.se, r.n) == (ref.value, ref.se, len(rows))
+    assert r.method == "difference-in-differences (OLS, HC1, t)"
+    from xmo_analysis.stats.regression import within_slope
+    g = [f"g{i % 5}" for i in range(len(y))]
+    r = within_slope(y, t, g)
+    ref = within_slope([y[i] for i in keep], [t[i] for i in keep], [g[i] for i in keep])
+    assert (r.value, r.se, r.n, r.df) == (ref.value, ref.se, len(keep), len(keep) - 6)
+    out = benjamini_hochberg([0.01, None, 0.04])
+    assert np.isnan(out[1]) and out[[0, 2]] == pytest.approx([0.02, 0.04], rel=1e-12)
+
+
+def test_too_few_rows_and_unequal_lengths_are_clear_errors():
+    # two points for two coefficients: no residual degree of freedom, no standard error
+    with pytest.raises(ValueError, match=r"OLS slope \(HC1, t\): 2 complete rows are too few for 2 coefficients"):
+        trend([1.0, 2.0], [0.0, 1.0])
+    assert trend([1.0, 2.0, 4.0], [0.0, 1.0, 2.0]).df == 1  # three are enough
+    with pytest.raises(ValueError, match="`outcome` and `period` must have one length; got 3 and 2"):
+        trend([1.0, 2.0, 3.0], [0.0, 1.0])
+    with pytest.raises(ValueError, match="`outcome`, `treated` and `post` must have one length; got 2, 3, 2"):
+        did([1.0, 2.0], [0, 1, 1], [0, 1])
+    from xmo_analysis.stats.regression import within_slope
+    with pytest.raises(ValueError, match="`outcome`, `x` and `groups` must have one length; got 2, 2, 1"):
+        within_slope([1.0, 2.0], [0.0, 1.0], ["a"])
+
+
+def test_a_point_on_a_control_limit_is_not_outside():
+    # centre 70.75; 73.0 is exactly centre + 3 x 0.75 and 70.0 exactly centre - 3 x 0.25 (exact in binary)
+    t = pd.DataFrame({"xla": ["X"] * 4, "score": [70.0, 70.0, 70.0, 73.0], "se": [0.25, 1.0, 1.0, 0.75]})
+    out = control_limits(t)
+    assert out["ucl"].iloc[3] == 73.0 and out["lcl"].iloc[0] == 70.0
+    assert out["outside"].tolist() == [False, False, False, False]
