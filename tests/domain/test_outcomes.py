@@ -202,18 +202,20 @@ def test_reverse_order_is_the_same_slope_with_the_roles_swapped(data, demo_proje
     assert len(p) == 7 and t["p_reverse_bh"].to_numpy(float) == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize("within, p_bh, p_rev, p_rev_bh, verdict", [
-    (-0.002, 0.001, 0.40, 0.60, "moves first"),    # forward significant, expected sign, no reverse
-    (-0.002, 0.001, 0.04, 0.20, "both ways"),      # any reverse sign (unadjusted) withdraws the order
-    (-0.002, 0.001, np.nan, np.nan, "moves first"),  # reverse not estimable: the forward claim stands
-    (+0.002, 0.001, 0.40, 0.60, "opposite"),       # significant with the other sign
-    (-0.002, 0.30, 0.01, 0.02, "follows"),         # only the reverse, after adjustment
-    (-0.002, 0.30, 0.01, 0.07, "unclear"),         # the reverse before adjustment only: no claim
-    (-0.002, 0.05, 0.40, 0.60, "unclear"),         # p = the significance level is not below it
+@pytest.mark.parametrize("within, p_bh, rev, p_rev, p_rev_bh, verdict", [
+    (-0.002, 0.001, -50, 0.40, 0.60, "moves first"),     # forward significant, expected sign, no reverse
+    (-0.002, 0.001, -50, 0.04, 0.20, "both ways"),       # any reverse sign (unadjusted) withdraws the order
+    (-0.002, 0.001, +50, 0.04, 0.20, "both ways"),       # ... whatever its sign
+    (-0.002, 0.001, np.nan, np.nan, np.nan, "moves first"),  # reverse not estimable: the forward claim stands
+    (+0.002, 0.001, -50, 0.40, 0.60, "opposite"),        # significant with the other sign
+    (-0.002, 0.30, -50, 0.01, 0.02, "follows"),          # only the reverse, after adjustment, expected sign
+    (-0.002, 0.30, +50, 0.001, 0.005, "unclear"),        # only the reverse, but with the other sign
+    (-0.002, 0.30, -50, 0.01, 0.07, "unclear"),          # the reverse before adjustment only: no claim
+    (-0.002, 0.05, -50, 0.40, 0.60, "unclear"),          # p = the significance level is not below it
 ])
-def test_order_verdicts(within, p_bh, p_rev, p_rev_bh, verdict):
+def test_order_verdicts(within, p_bh, rev, p_rev, p_rev_bh, verdict):
     t = pd.DataFrame({"verdict": [np.nan], "within": [within], "expected": [-1.0], "p_within_bh": [p_bh],
-                      "p_reverse": [p_rev], "p_reverse_bh": [p_rev_bh]})
+                      "reverse": [rev], "p_reverse": [p_rev], "p_reverse_bh": [p_rev_bh]})
     assert oc.order_verdicts(t, lambda p: p < 0.05) == [verdict]
     assert oc.order_verdicts(t.assign(verdict="too few"), lambda p: p < 0.05) == ["too few"]
 
@@ -319,3 +321,22 @@ def test_a_bad_time_lost_answer_is_an_error(project):
     with pytest.raises(DataError) as err:
         load_cycle(project, "2026-Q4")
     assert f"{path}, row 2, column 'time_lost': one of the answer codes 1, 2, 3, 4, 5, 6" in str(err.value)
+
+
+def test_a_slope_that_cannot_be_estimated_is_none_not_an_error():
+    """Ten segments seen once each: ten segment-cycles, but eleven coefficients (the reverse order
+    of a sparse panel crashed the whole lead-lag table before)."""
+    once = pd.DataFrame({"segment": [f"s{i}" for i in range(10)], "lead": np.arange(10.0), "lag": np.arange(10.0) ** 2})
+    assert oc._fit_within(once, 0.95) is None
+    twice = pd.concat([once, once.assign(lead=once["lead"] + 1, lag=once["lag"] * 2)], ignore_index=True)
+    fit = oc._fit_within(twice, 0.95)
+    assert fit is not None and fit.n == 20 and fit.df == 20 - 11
+    # too few segment-cycles, or a single segment, is None too
+    assert oc._fit_within(twice.head(9), 0.95) is None
+    assert oc._fit_within(twice.assign(segment="s0"), 0.95) is None
+
+
+def test_lead_lag_callers_get_their_own_copy(data):
+    t = oc.lead_lag(data)
+    t.loc[:, "verdict"] = "edited"
+    assert "edited" not in set(oc.lead_lag(data)["verdict"])

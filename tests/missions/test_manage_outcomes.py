@@ -59,7 +59,7 @@ def test_scorecard_by_kind_groups_every_indicator(data):
 def test_lead_lag_section_names_the_planted_leader(data):
     from xmo_analysis.domain.outcomes import lead_lag
     text = _text(manage.lead_lag_section(data))
-    first = text[text.index("Staff attrition (share leaving in the cycle) follows, a cycle later"):]
+    first = text[text.index("Staff attrition (share leaving in the cycle) moves a cycle after"):]
     first = first[:first.index("None of these is associated the other way round.")]
     # a share in percentage points per 10 points of happiness: the within slope x 10 x 100
     slope = lead_lag(data).set_index("lead_ref").loc["happiness", "within"]

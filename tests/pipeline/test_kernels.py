@@ -77,7 +77,7 @@ def test_a_notebooks_memory_goes_back_before_the_next(tmp_path):
     """A notebook that held ~400 MB of text (pandas' Arrow strings, whose pool keeps freed pages)
     leaves the kernel close to where it started: the reset hands the pages back to the OS, else
     the next notebook's peak would sit on this one's."""
-    rss = "import psutil\nprint(psutil.Process().memory_info().rss)"
+    rss = "import os, psutil\nprint(psutil.Process().memory_info().rss, os.getpid())"
     probe = _notebook(tmp_path / "a.ipynb", rss)
     heavy = _notebook(tmp_path / "b.ipynb", "import pandas as pd\n"
                       "s = pd.Series([f'comment number {i:>40}' for i in range(6_000_000)], dtype='str')\n"
@@ -88,9 +88,10 @@ def test_a_notebooks_memory_goes_back_before_the_next(tmp_path):
         for k, nb in enumerate((probe, heavy, probe)):
             with pool.kernel() as km:
                 execute(nb, tmp_path / f"{k}.out.ipynb", {}, tmp_path / "failed", label=nb.stem, km=km)
-            seen.append(int(_outputs(tmp_path / f"{k}.out.ipynb")[-1]))
+            seen.append([int(v) for v in _outputs(tmp_path / f"{k}.out.ipynb")[-1].split()])
     finally:
         pool.close()
-    start, held, after = seen
+    assert len({pid for _, pid in seen}) == 1  # one kernel ran the three notebooks
+    start, held, after = (r for r, _ in seen)
     assert held - start > 400 * 2**20  # the notebook did hold its text
     assert after - start < 100 * 2**20, (start, held, after)

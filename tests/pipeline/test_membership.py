@@ -81,3 +81,14 @@ def test_a_group_moved_by_three_people_is_hidden_against_the_loaded_record(demo_
     later.earlier_versions = record
     hidden = published_hidden(later)
     assert ("department", a) in hidden and ("department", b) in hidden
+
+
+def test_a_record_with_keys_of_another_length_is_an_error_naming_the_file(data, tmp_path):
+    reports = tmp_path / "reports"
+    (reports / "2026-Q4" / "v1").mkdir(parents=True)
+    path = membership.save(tmp_path, reports, "2026-Q4", 1, published_groups(data))
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["all"][0] = record["all"][0] + "ff"  # 22 characters: cut to 20 bytes it would match nobody
+    path.write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"v1\.json: member keys are 20 hexadecimal characters"):
+        membership.load(tmp_path, reports, "2026-Q4")

@@ -28,11 +28,15 @@ def test_quantities_keep_their_unit_without_spurious_decimals(value, unit, text)
 
 
 @pytest.mark.parametrize("unit, value, step, words, text", [
-    ("points", -0.16, 10.0, "10 points", "-0.2 points"),
+    ("points", -0.16, 10.0, "10 points", "-0.16 points"),
+    ("points", -1.26, 10.0, "10 points", "-1.3 points"),
     ("share", -0.0157, 0.01, "1 percentage point", "-1.57 pp"),
     ("rate", 0.5, 0.01, "1 percentage point", "+50.00 pp"),
     ("hours", 1.23456, 1.0, "1 hours", "+1.23 hours"),
-    ("", 12345.6, 1.0, "1 unit", "+1.23e+04"),
+    ("", 12345.6, 1.0, "1 unit", "+12,346"),
+    ("points", 0.04, 10.0, "10 points", "+0.04 points"),
+    ("points", 0.0, 10.0, "10 points", "+0.0 points"),
+    ("EUR", -0.0123456, 1.0, "1 EUR", "-0.0123 EUR"),
 ])
 def test_unit_step_and_change(unit, value, step, words, text):
     from xmo_analysis.present.display import fmt_change, unit_step

@@ -265,15 +265,16 @@ def indicator_value(data, ref: str, source: str, cycle: str, segment: tuple[str,
     params = data.params
     if source == "x":
         resp = data.of_cycle("responses", cycle).reset_index(drop=True)
-        # the points once per indicator and cycle: the lagged tests ask for every segment of every
-        # cycle, in both orders (at a million responses a cycle, one scan of the cycle per segment)
-        pts = memo(data, ("x_points", ref, cycle), lambda: x_points(resp, params, ref))
         if segment is None:
+            pts = x_points(resp, params, ref)
             ok = ~np.isnan(pts)
             return float(cycle_design(data, cycle).mean(pts).value) if ok.sum() >= params.min_group_size else float("nan")
-        mine = pts[(resp[segment[0]] == segment[1]).to_numpy()] if segment[0] in resp else np.array([])
-        mine = mine[~np.isnan(mine)]
-        return float(mine.mean()) if len(mine) >= params.min_group_size else float("nan")
+        if segment[0] not in resp:
+            return float("nan")
+        # every level's mean once per indicator, cycle and column: the lagged tests ask for every
+        # segment of every cycle, in both orders (a scan of a million responses per segment otherwise)
+        means = memo(data, ("x_by", ref, cycle, segment[0]), lambda: _x_means(resp, params, ref, segment[0]))
+        return means.get(segment[1], float("nan"))
     if source in ("o", "t"):
         m = params.metrics[ref]
         if not data.has(m.source):
@@ -283,6 +284,19 @@ def indicator_value(data, ref: str, source: str, cycle: str, segment: tuple[str,
     vals = outcome_values(data, params.outcomes[ref], None if segment is None else segment[0])
     hit = vals[(vals["cycle"] == cycle) & ((vals["level"] == str(segment[1])) if segment else True)]["value"].dropna()
     return float(hit.iloc[0]) if len(hit) else float("nan")
+
+
+def _x_means(resp: pd.DataFrame, params, ref: str, column: str) -> dict:
+    """Per level of ``column``: the mean of the indicator's points over the level's answers, only
+    for levels with at least ``min_group_size`` of them (others are unknown)."""
+    pts = x_points(resp, params, ref)
+    out = {}
+    for level in resp[column].dropna().unique():
+        mine = pts[(resp[column] == level).to_numpy()]
+        mine = mine[~np.isnan(mine)]
+        if len(mine) >= params.min_group_size:
+            out[level] = float(mine.mean())
+    return out
 
 
 def kinds_table(data) -> pd.DataFrame:
@@ -321,26 +335,37 @@ def lagged_points(data, lead: pd.Series, lag: pd.Series, by: str) -> pd.DataFram
     return pd.DataFrame(rows, columns=["cycle", "segment", "lead", "lag"])
 
 
+def _fit_within(pts: pd.DataFrame, conf: float):
+    """The within-segment slope of ``lag`` on ``lead`` over ``pts`` (segment-cycles), or None when
+    it cannot be estimated: fewer than :data:`MIN_SEGMENT_CYCLES` segment-cycles, fewer than two
+    segments, no segment seen in two cycles (a segment seen once only fits its own intercept), or
+    no residual degree of freedom (n - segments - 1 < 1)."""
+    sizes = pts["segment"].value_counts()
+    if len(pts) < MIN_SEGMENT_CYCLES or len(sizes) < 2 or not (sizes >= 2).any() or len(pts) - len(sizes) - 1 < 1:
+        return None
+    return within_slope(pts["lag"], pts["lead"], pts["segment"], conf=conf)
+
+
 def order_verdicts(t: pd.DataFrame, significant) -> list[str]:
     """The ``verdict`` of each row of :func:`lead_lag` (its docstring gives the rules) from
-    ``within``, ``expected``, ``p_within_bh``, ``p_reverse``, ``p_reverse_bh`` and an already
-    set "too few"; ``significant(p)`` is params' ``p < significance``."""
+    ``within``, ``expected``, ``p_within_bh``, ``reverse``, ``p_reverse``, ``p_reverse_bh`` and
+    an already set "too few"; ``significant(p)`` is params' ``p < significance``."""
     out = []
-    for v, b, e, p, pr, prb in zip(t["verdict"], t["within"], t["expected"], t["p_within_bh"], t["p_reverse"],
-                                   t["p_reverse_bh"]):
+    for v, b, e, p, r, pr, prb in zip(t["verdict"], t["within"], t["expected"], t["p_within_bh"], t["reverse"],
+                                      t["p_reverse"], t["p_reverse_bh"]):
         if v == "too few":
             out.append(v)
         elif pd.notna(p) and significant(p):
             out.append("opposite" if np.sign(b) != e else
                        "both ways" if pd.notna(pr) and significant(pr) else "moves first")
         else:
-            out.append("follows" if pd.notna(prb) and significant(prb) else "unclear")
+            out.append("follows" if pd.notna(prb) and significant(prb) and np.sign(r) == e else "unclear")
     return out
 
 
 def lead_lag(data, by: str | None = None) -> pd.DataFrame:
     """:func:`_lead_lag`, computed once per loaded cycle and ``by``."""
-    return memo(data, ("lead_lag", data.cycle, by), lambda: _lead_lag(data, by))
+    return memo(data, ("lead_lag", data.cycle, by), lambda: _lead_lag(data, by)).copy()  # callers may edit theirs
 
 
 def _lead_lag(data, by: str | None = None) -> pd.DataFrame:
@@ -372,11 +397,11 @@ def _lead_lag(data, by: str | None = None) -> pd.DataFrame:
     - "both ways": the forward slope is significant (BH) with the expected sign and the reverse
       one is significant before adjustment (feedback or a common drift: the order cannot be told);
     - "opposite": the forward slope is significant (BH) with the other sign;
-    - "follows": the forward slope is not significant and the reverse one is (BH): the
-      "lagging" indicator moves first;
+    - "follows": the forward slope is not significant and the reverse one is (BH), with the
+      expected sign: the "lagging" indicator moves first;
     - "unclear": neither;
-    - "too few": fewer than :data:`MIN_CYCLES_LAGGED` cycles or :data:`MIN_SEGMENT_CYCLES`
-      segment-cycles (no slope).
+    - "too few": fewer than :data:`MIN_CYCLES_LAGGED` cycles, or a forward slope that cannot be
+      estimated (:func:`_fit_within`: fewer than :data:`MIN_SEGMENT_CYCLES` segment-cycles, ...).
     """
     params = data.params
     conf = params.policy.confidence
@@ -400,15 +425,13 @@ def _lead_lag(data, by: str | None = None) -> pd.DataFrame:
                    "lead_unit": lead.unit, "lag_unit": lag.unit,
                    "expected": expected, "segment-cycles": len(pts), "segments": pts["segment"].nunique(),
                    "cycles": n_cycles}
-            if n_cycles < MIN_CYCLES_LAGGED or len(pts) < MIN_SEGMENT_CYCLES or pts["segment"].nunique() < 2:
+            within = _fit_within(pts, conf) if n_cycles >= MIN_CYCLES_LAGGED else None
+            if within is None:
                 rows.append({**row, "verdict": "too few"})
                 continue
             pooled = trend(pts["lag"], pts["lead"], conf=conf)
-            within = within_slope(pts["lag"], pts["lead"], pts["segment"], conf=conf)
             # the same test in the other order: the leading indicator at t against the lagging one at t-1
-            back = lagged_points(data, pd.Series(lag._asdict()), pd.Series(lead._asdict()), by)
-            reverse = (within_slope(back["lag"], back["lead"], back["segment"], conf=conf)
-                       if len(back) >= MIN_SEGMENT_CYCLES and back["segment"].nunique() >= 2 else None)
+            reverse = _fit_within(lagged_points(data, pd.Series(lag._asdict()), pd.Series(lead._asdict()), by), conf)
             rows.append({**row, "slope": pooled.value, "ci_low": pooled.ci_low, "ci_high": pooled.ci_high,
                          "p_value": pooled.p_value, "within": within.value, "within_low": within.ci_low,
                          "within_high": within.ci_high, "p_within": within.p_value,

@@ -175,9 +175,15 @@ def member_keys(salt: str, response_ids) -> np.ndarray:
 
 
 def as_keys(members) -> np.ndarray:
-    """A group's member keys (a list of str from a record, or an array) as a bytes array."""
-    return members if isinstance(members, np.ndarray) and members.dtype == KEY_DTYPE else \
-        np.asarray(members, dtype=KEY_DTYPE)
+    """A group's member keys (a list of str from a record, or an array) as a bytes array; a key
+    that is not 20 characters is an error (cut to 20 bytes, it would match nobody, silently)."""
+    if isinstance(members, np.ndarray) and members.dtype == KEY_DTYPE:
+        return members
+    text = np.asarray(members, dtype=str)
+    if text.size and (np.char.str_len(text) != 20).any():
+        raise ValueError("member keys are 20 hexadecimal characters; this record holds others "
+                         "(not written by this version of xmo-analysis, or edited)")
+    return text.astype(KEY_DTYPE)
 
 
 def published_hidden(data, cycle: str | None = None) -> set[tuple[str, object]]:

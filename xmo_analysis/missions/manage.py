@@ -470,8 +470,8 @@ def lead_lag_section(data: CycleData) -> Section:
                               f"the lagging ones: {int(r['cycles'])} cycle(s), at most {int(t['segment-cycles'].max())} "
                               f"segment-cycles. " + rule])])
     parts = []
-    for lagging, rows in t[t["verdict"] != "too few"].groupby("lagging", sort=False):
-        parts.extend(_lead_lag_block(lagging, rows, policy))
+    for _, rows in t[t["verdict"] != "too few"].groupby("lag_ref", sort=False):
+        parts.extend(_lead_lag_block(rows["lagging"].iloc[0], rows, policy))
     if not (t["verdict"] == "moves first").any():
         parts.insert(0, Text(["No leading indicator shows a clear lagged association with a lagging one within "
                               "segments in the stated order only."]))
@@ -495,10 +495,14 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
     first = t[t["verdict"] == "moves first"]
     sentences = []
     if len(first):
-        sentences.append(f"{lagging} follows, a cycle later, within the same {by}: " + "; ".join(
+        untested = first["p_reverse"].isna()
+        sentences.append(f"{lagging} moves a cycle after, within the same {by}: " + "; ".join(
             f"{r['leading']} (a {by} {unit_step(r['lead_unit'])[1]} higher: {forward(r, r['within'])}, {policy.ci} "
             f"{forward(r, r['within_low'])} to {forward(r, r['within_high'])})" for _, r in first.iterrows())
-            + ". None of these is associated the other way round.")
+            + ". " + ("None of these is associated the other way round." if not untested.any() else
+                      "The other order could not be tested for " + ", ".join(first.loc[untested, "leading"])
+                      + " (too few segment-cycles); " + ("the others show no association that way."
+                                                         if (~untested).any() else "so their order is not checked.")))
     both = t[t["verdict"] == "both ways"]
     if len(both):
         sentences.append(f"Associated with {lagging} in both orders, so which moves first cannot be told (they may "
@@ -519,6 +523,7 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
         "p": t["p_within_bh"],
         "reverse": [backward(r, r["reverse"]) for _, r in t.iterrows()],
         "p_reverse": t["p_reverse"],
+        "p_reverse_bh": t["p_reverse_bh"],
         "n": t["segment-cycles"],
         "verdict": t["verdict"]})
     one_step = len(set(steps)) == 1  # the step in the header rather than in every row
@@ -526,17 +531,19 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
         shown = shown.drop(columns="step")
     return [Text(sentences) if sentences else Text([f"Nothing clearly moves before {lagging}."]),
             Table(shown, caption=f"What moves before {lagging}", status=(),
-                  formats={"p": fmt_p, "p_reverse": fmt_p, "n": lambda v: fmt_number(v, 0)},
+                  formats={"p": fmt_p, "p_reverse": fmt_p, "p_reverse_bh": fmt_p, "n": lambda v: fmt_number(v, 0)},
                   labels={"leading": "leading indicator (t-1)", "step": "step",
                           "change": f"change at t per {steps[0]}" if one_step else "change at t",
                           "ci": policy.ci, "p": "p (BH)", "reverse": f"reverse: change per {lag_words}",
-                          "p_reverse": "p reverse", "n": f"{by}-cycles"},
+                          "p_reverse": "p reverse", "p_reverse_bh": "p reverse (BH)", "n": f"{by}-cycles"},
                   note=f"Each {by}-cycle pairs the leading indicator in the previous cycle with {lagging} in the "
                        f"cycle. 'change at t' is the within-{by} slope (one intercept per {by}, so lasting "
-                       f"differences between {by}s do not count) times the step; the pooled slope without "
-                       f"intercepts is in the results file. The reverse pairs {lagging} in the previous cycle with "
-                       "the leading indicator in the cycle: 'moves first' needs the first significant after "
-                       "Benjamini-Hochberg and the reverse not significant even before it. HC1 SEs, t quantiles.")]
+                       f"differences between {by}s do not count) times the step; the pooled slope, with one "
+                       f"intercept for all {by}s, is in the results file. The reverse pairs {lagging} in the previous "
+                       "cycle with the leading indicator in the cycle: 'moves first' needs the first significant "
+                       "after Benjamini-Hochberg and the reverse not significant even before it ('both ways' when "
+                       "it is); 'follows' needs the reverse significant after Benjamini-Hochberg with the expected "
+                       "sign and the first not. HC1 SEs, t quantiles.")]
 
 
 def backlog_value_section(data: CycleData) -> Section:

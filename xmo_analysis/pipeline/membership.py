@@ -23,6 +23,14 @@ from xmo_analysis.pipeline import publish
 STATE = ".xmo"
 
 
+class RecordError(ValueError):
+    """A version's record that cannot be read as written: the check it serves cannot be made."""
+
+    def __init__(self, file: Path, rule: str):
+        super().__init__(f"{file}: {rule}")
+        self.file, self.rule = str(file), rule
+
+
 def _folder(project: Path, reports: Path, cycle: str) -> Path:
     # one record per reports folder: two folders are two independent series of versions
     stream = hashlib.sha256(str(Path(reports).resolve()).encode()).hexdigest()[:12]
@@ -53,7 +61,11 @@ def load(project: Path, reports: Path, cycle: str, before: int | None = None) ->
         except (OSError, ValueError):
             continue  # a version published before this record existed
         # bytes arrays: the record travels in the snapshot to every kernel
-        versions.append({"version": v, "groups": {name: as_keys(keys) for name, keys in groups.items()}})
+        try:
+            keys = {name: as_keys(members) for name, members in groups.items()}
+        except ValueError as exc:
+            raise RecordError(folder / f"v{v}.json", str(exc)) from exc
+        versions.append({"version": v, "groups": keys})
     return {"salt": salt(project), "versions": versions}
 
 

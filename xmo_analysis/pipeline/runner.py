@@ -406,7 +406,10 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
         number = (publish.versions(reports, cycle) or [0])[-1] + 1  # under the lock: the version this run publishes
         # what earlier versions of this cycle published: no group of this one may differ from
         # one of theirs by a few people (the groups to hide are decided once, for every notebook)
-        data.earlier_versions = membership.load(project, reports, cycle)
+        try:
+            data.earlier_versions = membership.load(project, reports, cycle)
+        except membership.RecordError as exc:  # a record that cannot be trusted: never publish past it
+            raise InputError(Problem(file=exc.file, rule=exc.rule)) from exc
         try:
             published_hidden(data)
         except EarlierVersionConflict as exc:

@@ -87,15 +87,18 @@ def unit_step(unit: str | None) -> tuple[float, str]:
 
 def fmt_change(value: Any, unit: str | None) -> str:
     """A change of a quantity in ``unit``, signed: shares in percentage points ("-1.57 pp"),
-    scores in points, others with three significant digits and their unit."""
+    scores in points (one decimal, two significant digits below one point), others with three
+    significant digits (whole numbers with separators from 1,000) and their unit."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "—"
     unit = (unit or "").strip()
+    value = float(value)
     if unit.lower() in SHARE_UNITS:
-        return f"{100 * float(value):+.2f} pp"
+        return f"{100 * value:+.2f} pp"
     if unit.lower() == "points":
-        return f"{float(value):+.1f} points"
-    return f"{float(value):+.3g}" + (f" {unit}" if unit else "")
+        return f"{value:+.1f} points" if abs(value) >= 0.95 or value == 0 else f"{value:+.2g} points"
+    number = f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+.3g}"
+    return number + (f" {unit}" if unit else "")
 
 
 def fmt_quantity(value: Any, unit: str | None) -> str:
