@@ -86,3 +86,16 @@ def test_text_width_is_dejavu_sans():
     # DejaVu Sans advances (units per em 2048): every digit 1303, so ten digits at 10 pt are 63.6 pt
     assert text_width("0123456789", 10) == pytest.approx(10 * 1303 / 2048 * 10, rel=1e-3)
     assert text_width("0", 9, bold=True) > text_width("0", 9)
+
+
+def test_parts_are_even_not_a_full_part_and_a_lone_column():
+    from xmo_analysis.present.display import PAGE_PT, Table
+    # eleven columns of equal width, about eight fit beside the name: two parts of five and six,
+    # not eight and three
+    frame = pd.DataFrame({"name": ["a"], **{f"column{i:02d}": ["x"] for i in range(11)}})
+    t = Table(frame)
+    one = t._width("column00", False)
+    assert 7 * one < PAGE_PT - t._width("name", False) < 10 * one  # more than one part is needed
+    parts = t.parts()
+    sizes = sorted(len(p) - 1 for p in parts)
+    assert len(parts) == 2 and sizes[-1] - sizes[0] <= 1, sizes

@@ -517,15 +517,15 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
     steps = [unit_step(u)[1] for u in t["lead_unit"]]
     shown = pd.DataFrame({
         "leading": t["leading"],
+        "verdict": t["verdict"],
         "step": steps,
-        "change": [forward(r, r["within"]) for _, r in t.iterrows()],
-        "ci": [f"{forward(r, r['within_low'])} to {forward(r, r['within_high'])}" for _, r in t.iterrows()],
+        "change": [f"{forward(r, r['within'])} ({forward(r, r['within_low'])} to {forward(r, r['within_high'])})"
+                   for _, r in t.iterrows()],
         "p": t["p_within_bh"],
         "reverse": [backward(r, r["reverse"]) for _, r in t.iterrows()],
         "p_reverse": t["p_reverse"],
         "p_reverse_bh": t["p_reverse_bh"],
-        "n": t["segment-cycles"],
-        "verdict": t["verdict"]})
+        "n": t["segment-cycles"]})
     one_step = len(set(steps)) == 1  # the step in the header rather than in every row
     if one_step:
         shown = shown.drop(columns="step")
@@ -533,8 +533,8 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
             Table(shown, caption=f"What moves before {lagging}", status=(),
                   formats={"p": fmt_p, "p_reverse": fmt_p, "p_reverse_bh": fmt_p, "n": lambda v: fmt_number(v, 0)},
                   labels={"leading": "leading indicator (t-1)", "step": "step",
-                          "change": f"change at t per {steps[0]}" if one_step else "change at t",
-                          "ci": policy.ci, "p": "p (BH)", "reverse": f"reverse: change per {lag_words}",
+                          "change": (f"change at t per {steps[0]}" if one_step else "change at t") + f" ({policy.ci})",
+                          "p": "p (BH)", "reverse": f"reverse: change per {lag_words}",
                           "p_reverse": "p reverse", "p_reverse_bh": "p reverse (BH)", "n": f"{by}-cycles"},
                   note=f"Each {by}-cycle pairs the leading indicator in the previous cycle with {lagging} in the "
                        f"cycle. 'change at t' is the within-{by} slope (one intercept per {by}, so lasting "

@@ -222,17 +222,28 @@ class Table:
                 groups[-1].append(c)  # a CI bound stays with its estimate
             else:
                 groups.append([c])
+        sizes = [sum(width[c] for c in g) for g in groups]
+
+        def pack(room: float) -> list[list[str]]:  # in order, a new part when the next group does not fit
+            out: list[list[str]] = [[]]
+            used = 0.0
+            for g, w in zip(groups, sizes):
+                if out[-1] and used + w > room:
+                    out.append([])
+                    used = 0.0
+                out[-1].extend(g)
+                used += w
+            return out
+
         room = budget - sum(width[c] for c in keys)
-        out: list[list[str]] = [[]]
-        used = 0.0
-        for g in groups:
-            w = sum(width[c] for c in g)
-            if out[-1] and used + w > room:
-                out.append([])
-                used = 0.0
-            out[-1].extend(g)
-            used += w
-        return [keys + part for part in out]
+        fewest = len(pack(room))
+        # as many parts as needed, as even as they can be: the narrowest room that still needs no
+        # more parts (a last part holding one column reads as an afterthought)
+        lo, hi = max(max(sizes), sum(sizes) / fewest), room
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if len(pack(mid)) <= fewest else (mid, hi)
+        return [keys + part for part in pack(hi)]
 
     def _repr_html_(self) -> str:
         parts = self.parts()
