@@ -369,7 +369,7 @@ def lead_lag(data, by: str | None = None) -> pd.DataFrame:
 
 
 def _lead_lag(data, by: str | None = None) -> pd.DataFrame:
-    """For each leading and lagging indicator pair: the lagged association across segment-cycles
+    """For each leading and lagging indicator pair: the lagged association across segment-cycles.
 
     Each segment-cycle pairs the leading indicator in cycle t-1 with the lagging one in cycle t
     (t-1 = params' previous cycle), for the groups of ``by`` (default: the first segment column
@@ -437,15 +437,14 @@ def _lead_lag(data, by: str | None = None) -> pd.DataFrame:
                          "within_high": within.ci_high, "p_within": within.p_value,
                          **({"reverse": reverse.value, "reverse_low": reverse.ci_low, "reverse_high": reverse.ci_high,
                              "p_reverse": reverse.p_value} if reverse is not None else {})})
-    cols = ["leading", "lagging", "lead_ref", "lag_ref", "by", "lead_unit", "lag_unit", "expected", "slope", "ci_low", "ci_high", "p_value",
-            "within", "within_low", "within_high", "p_within", "p_within_bh", "reverse", "reverse_low", "reverse_high",
-            "p_reverse", "p_reverse_bh", "segment-cycles", "segments", "cycles", "verdict"]
+    cols = ["leading", "lagging", "lead_ref", "lag_ref", "by", "lead_unit", "lag_unit", "expected", "slope", "ci_low",
+            "ci_high", "p_value", "within", "within_low", "within_high", "p_within", "p_within_bh", "reverse",
+            "reverse_low", "reverse_high", "p_reverse", "p_reverse_bh", "segment-cycles", "segments", "cycles", "verdict"]
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
         out["p_within_bh"] = benjamini_hochberg(out["p_within"].astype(float))
         out["p_reverse_bh"] = benjamini_hochberg(out["p_reverse"].astype(float))
-        verdicts = order_verdicts(out, params.policy.significant)
-        out["verdict"] = verdicts
+        out["verdict"] = order_verdicts(out, params.policy.significant)
     return out
 
 

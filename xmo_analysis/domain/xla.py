@@ -162,10 +162,11 @@ def published_columns(data, cycle: str | None = None) -> list[str]:
 def member_key(salt: str, response_id) -> str:
     """A respondent's key in the record of what earlier versions published: a salted digest of the
     response id (the record holds no id), the same for the same response in every version."""
-    return hashlib.sha256(f"{salt}\x1f{response_id}".encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256(f"{salt}\x1f{response_id}".encode("utf-8")).hexdigest()[:KEY_LENGTH]
 
 
-KEY_DTYPE = "S20"  # a member key as 20 ASCII bytes: 20 bytes a respondent, not a ~70-byte Python str
+KEY_LENGTH = 20  # hex characters of a member key
+KEY_DTYPE = f"S{KEY_LENGTH}"  # a key as ASCII bytes: 20 bytes a respondent, not a ~70-byte Python str
 
 
 def member_keys(salt: str, response_ids) -> np.ndarray:
@@ -176,12 +177,12 @@ def member_keys(salt: str, response_ids) -> np.ndarray:
 
 def as_keys(members) -> np.ndarray:
     """A group's member keys (a list of str from a record, or an array) as a bytes array; a key
-    that is not 20 characters is an error (cut to 20 bytes, it would match nobody, silently)."""
+    of another length is an error (cut to :data:`KEY_LENGTH` bytes it would match nobody, silently)."""
     if isinstance(members, np.ndarray) and members.dtype == KEY_DTYPE:
         return members
     text = np.asarray(members, dtype=str)
-    if text.size and (np.char.str_len(text) != 20).any():
-        raise ValueError("member keys are 20 hexadecimal characters; this record holds others "
+    if text.size and (np.char.str_len(text) != KEY_LENGTH).any():
+        raise ValueError(f"member keys are {KEY_LENGTH} hexadecimal characters; this record holds others "
                          "(not written by this version of xmo-analysis, or edited)")
     return text.astype(KEY_DTYPE)
 

@@ -492,13 +492,16 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
     def backward(r, value):  # the leading indicator's change a cycle after a step of the lagging one
         return fmt_change(value * lag_step, r["lead_unit"])
 
+    def interval(r) -> str:
+        return f"{forward(r, r['within_low'])} to {forward(r, r['within_high'])}"
+
     first = t[t["verdict"] == "moves first"]
     sentences = []
     if len(first):
         untested = first["p_reverse"].isna()
         sentences.append(f"{lagging} moves a cycle after, within the same {by}: " + "; ".join(
             f"{r['leading']} (a {by} {unit_step(r['lead_unit'])[1]} higher: {forward(r, r['within'])}, {policy.ci} "
-            f"{forward(r, r['within_low'])} to {forward(r, r['within_high'])})" for _, r in first.iterrows())
+            f"{interval(r)})" for _, r in first.iterrows())
             + ". " + ("None of these is associated the other way round." if not untested.any() else
                       "The other order could not be tested for " + ", ".join(first.loc[untested, "leading"])
                       + " (too few segment-cycles); " + ("the others show no association that way."
@@ -513,14 +516,13 @@ def _lead_lag_block(lagging: str, t: pd.DataFrame, policy) -> list:
                          + ", ".join(follows["leading"]) + ".")
     opposite = t[t["verdict"] == "opposite"]
     if len(opposite):
-        sentences.append(f"Against the expected direction: " + ", ".join(opposite["leading"]) + ".")
+        sentences.append("Against the expected direction: " + ", ".join(opposite["leading"]) + ".")
     steps = [unit_step(u)[1] for u in t["lead_unit"]]
     shown = pd.DataFrame({
         "leading": t["leading"],
         "verdict": t["verdict"],
         "step": steps,
-        "change": [f"{forward(r, r['within'])} ({forward(r, r['within_low'])} to {forward(r, r['within_high'])})"
-                   for _, r in t.iterrows()],
+        "change": [f"{forward(r, r['within'])} ({interval(r)})" for _, r in t.iterrows()],
         "p": t["p_within_bh"],
         "reverse": [backward(r, r["reverse"]) for _, r in t.iterrows()],
         "p_reverse": t["p_reverse"],
