@@ -99,3 +99,17 @@ def test_parts_are_even_not_a_full_part_and_a_lone_column():
     parts = t.parts()
     sizes = sorted(len(p) - 1 for p in parts)
     assert len(parts) == 2 and sizes[-1] - sizes[0] <= 1, sizes
+
+
+def test_a_ci_written_as_text_stays_with_its_estimate():
+    from xmo_analysis.present.display import Table
+    # three estimates each with its CI as one unbroken 20-character text: too wide for one part
+    data = {"item": ["BL-01"]}
+    for i in range(3):
+        data[f"change{i}"] = [12345.6]
+        data[f"change{i}_ci"] = ["x" * 20]
+    parts = Table(pd.DataFrame(data)).parts()
+    assert len(parts) >= 2
+    for p in parts:  # no part opens on a CI: each follows its estimate
+        assert not p[1].endswith("_ci"), p
+    assert Table(pd.DataFrame({"a": [1.0], "b": [2.0], "ci": ["x"]})).parts() == [["a", "b", "ci"]]

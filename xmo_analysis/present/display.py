@@ -127,7 +127,9 @@ TABLE_PT, BADGE_PT, PAD, BADGE_PAD = 9.0, 8.5, 9.0, 10.5
 # The estimate is a little wider than WeasyPrint's layout: measured on the demo's reports, a table
 # estimated at 507 pt fitted the 504.6 pt block and one estimated at 536 pt ran 26 pt past it.
 SLACK = 1.01
-BOUND = re.compile(r"(^|_)(ci_)?(low|high)$")
+# A column that belongs to the one before it: a CI bound (``ci_low``, ``effort_ci_high``) or a whole
+# CI written as text (``ci``, ``gap_ci``).
+BOUND = re.compile(r"(^|_)((ci_)?(low|high)|ci)$")
 
 
 @functools.lru_cache(maxsize=4)
