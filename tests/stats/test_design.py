@@ -55,6 +55,12 @@ def test_weights_are_matched_by_key_never_by_position(sample):
         Design(shuffled, w)
     with pytest.raises(ValueError, match="weights for"):
         Design(df.iloc[:-1], w)
+    one_changed = df.copy()
+    one_changed.loc[17, "response_id"] = "R999"
+    with pytest.raises(ValueError, match="other responses"):
+        Design(one_changed, w)
+    # the keys compare by value whatever their storage (Arrow strings or Python objects)
+    assert len(Design(df.astype({"response_id": object}), w)) == len(df)
     # the same rows in the same order are accepted, and a subset keeps the whole design
     d = Design(df, w).subset((df["loc"] == "S").to_numpy())
     assert d.mean("f").value == pytest.approx(stats.mean(df["f"], w, domain=df["loc"] == "S").value, rel=1e-15)

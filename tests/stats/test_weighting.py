@@ -135,3 +135,49 @@ def test_cronbach_alpha_errors():
         stats.cronbach_alpha(pd.DataFrame({"a": [1, 2, 3]}))
     with pytest.raises(ValueError, match="no variance"):
         stats.cronbach_alpha(pd.DataFrame({"a": [1, 1, 1], "b": [1, 2, 3]}))
+
+
+@pytest.mark.parametrize("zero_start", [False, True])
+def test_residualise_is_the_weighted_least_squares_residual(zero_start):
+    """The calibration residual against statsmodels' WLS on the dense indicator matrix (patsy's
+    own dummies), with positive starting weights (the SVD factors) and with a zero one (lstsq)."""
+    import statsmodels.formula.api as smf
+    gen = np.random.default_rng(5)
+    n = 400
+    df = pd.DataFrame({"a": gen.choice(list("xyz"), n, p=[0.6, 0.3, 0.1]), "b": gen.choice(list("uv"), n),
+                       "c": gen.choice(list("pqrs"), n), "u": gen.normal(3, 2, n)})
+    start = gen.uniform(0.5, 3, n)
+    if zero_start:
+        start[7] = 0.0
+    margins = {col: {lvl: 1000 * k / n for lvl, k in df[col].value_counts().sort_index().items()}
+               for col in ("a", "b", "c")}
+    w = stats.rake(df, margins, weights=np.where(start > 0, start, 1.0))
+    w.start = start
+    fit = smf.wls("u ~ C(a) + C(b) + C(c)", data=df, weights=start).fit()
+    expected = df["u"] - fit.fittedvalues
+    assert w.residualise(df["u"].to_numpy()) == pytest.approx(expected.to_numpy(), abs=1e-10)
+    # a second estimate reuses the factors and gives the same residual for another variable
+    v = gen.normal(0, 1, n)
+    other = v - smf.wls("v ~ C(a) + C(b) + C(c)", data=df.assign(v=v), weights=start).fit().fittedvalues
+    assert w.residualise(v) == pytest.approx(other.to_numpy(), abs=1e-10)
+
+
+def test_weights_keep_nothing_of_size_rows_by_levels():
+    """What raked weights hold (and pickle into the runner's snapshot) grows with the rows, never
+    with rows x levels: the indicator matrix is rebuilt from the codes when asked."""
+    import pickle
+    gen = np.random.default_rng(9)
+    n = 20_000
+    df = pd.DataFrame({"a": gen.choice([f"a{i}" for i in range(12)], n), "b": gen.choice([f"b{i}" for i in range(9)], n),
+                       "response_id": [f"R{i:06d}" for i in range(n)]})
+    margins = {col: {lvl: k for lvl, k in df[col].value_counts().sort_index().items()} for col in ("a", "b")}
+    w = stats.rake(df, margins, key="response_id")
+    stats.mean(gen.normal(size=n), w)  # builds and memoises the projection factors
+    arrays = [v for v in vars(w).values() if isinstance(v, np.ndarray)] + [c for c in w.codes]
+    assert arrays and all(a.ndim == 1 or a.shape[0] <= 1 + 12 + 9 for a in arrays), [a.shape for a in arrays]
+    assert w.X.shape == (n, 1 + 12 + 9) and (w.X[:, 1:13].sum(axis=1) == 1).all()
+    # values, start (8 bytes each), two 1-byte codes, keys of 7 characters: about 35 bytes a row
+    assert len(pickle.dumps(w, protocol=pickle.HIGHEST_PROTOCOL)) < 40 * n
+    again = pickle.loads(pickle.dumps(w))
+    assert "_factors" not in vars(again) and again.residualise(np.arange(n, dtype=float)) == pytest.approx(
+        w.residualise(np.arange(n, dtype=float)), abs=1e-9)

@@ -25,17 +25,21 @@ class RakingWarning(UserWarning):
 class Weights:
     """Raked weights (``values_``) with what their variance estimator needs.
 
-    Behaves as a 1-D float array (``np.asarray(w)``); ``start`` are the starting weights, ``X``
-    the intercept and the margins' indicator columns, ``iterations`` the sweeps used.
+    Behaves as a 1-D float array (``np.asarray(w)``); ``start`` are the starting weights,
+    ``codes`` each margin's level per row (``sizes`` levels each), from which :attr:`X`, the
+    intercept and the margins' indicator columns, is built when asked; ``iterations`` the sweeps
+    used. The indicator matrix is not kept: at a million responses it is 8 bytes x (1 + levels)
+    a row (about 100 MB a cycle, in every process that holds the weights).
     """
 
     values_: np.ndarray
     start: np.ndarray
-    X: np.ndarray
+    codes: tuple
+    sizes: tuple
     margins: dict
     iterations: int
     converged: bool
-    ids: np.ndarray | None = None  # the keys of the rows raked (a Design checks them against its rows)
+    ids: object = None  # the keys of the rows raked (a Design checks them against its rows)
 
     def __array__(self, dtype=None, copy=None):
         return self.values_.astype(dtype) if dtype is not None else self.values_
@@ -43,26 +47,63 @@ class Weights:
     def __len__(self) -> int:
         return len(self.values_)
 
+    def __getstate__(self) -> dict:
+        """Pickled without the memoised projection factors (small, rebuilt on first use)."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    @property
+    def X(self) -> np.ndarray:
+        """The intercept and one indicator column per margin level (n x (1 + levels))."""
+        return self._scaled(np.ones(len(self.values_)))
+
+    def _scaled(self, s: np.ndarray) -> np.ndarray:
+        """``X * s[:, None]``, built from the codes without forming X first."""
+        n = len(self.values_)
+        out = np.zeros((n, 1 + sum(self.sizes)))
+        out[:, 0] = s
+        rows, offset = np.arange(n), 1
+        for code, size in zip(self.codes, self.sizes):
+            out[rows, offset + code] = s
+            offset += size
+        return out
+
+    def _fitted(self, coef: np.ndarray) -> np.ndarray:
+        """``X @ coef`` from the codes."""
+        out = np.full(len(self.values_), coef[0])
+        offset = 1
+        for code, size in zip(self.codes, self.sizes):
+            out += coef[offset:offset + size][code]
+            offset += size
+        return out
+
+    def _cross(self, v: np.ndarray) -> np.ndarray:
+        """``X' v`` from the codes."""
+        parts = [np.array([v.sum()])]
+        for code, size in zip(self.codes, self.sizes):
+            parts.append(np.bincount(code, weights=v, minlength=size))
+        return np.concatenate(parts)
+
     def residualise(self, u: np.ndarray) -> np.ndarray:
         """``u - X B`` with B the least-squares fit of u on X weighted by the starting weights.
 
-        The fitted values are the projection of ``u·√w0`` on the column space of ``X·√w0``, divided
-        by ``√w0``: the orthonormal basis of that space (from the SVD, with numpy ``lstsq``'s rank
-        cut-off) is computed once per set of weights, so each estimate costs two matrix-vector
-        products instead of a least-squares solve. The residual is unique even though the
+        With ``A = X·√w0`` and its SVD ``A = U S V'`` (numpy ``lstsq``'s rank cut-off on S), the
+        fitted values are ``X V S⁻² V' X' (w0 u)``: the SVD is taken once per set of weights and
+        only V and S are kept (k x k), so each estimate costs two passes over the margins' codes
+        and nothing of size n x k stays in memory. The residual is unique even though the
         margins' indicator columns are collinear with the intercept."""
         sw = np.sqrt(self.start)
         if not (sw > 0).all():  # a zero starting weight: the plain weighted least squares
-            coef, *_ = np.linalg.lstsq(self.X * sw[:, None], u * sw, rcond=None)
-            return u - self.X @ coef
-        basis = self.__dict__.get("_basis")
-        if basis is None:
-            a = self.X * sw[:, None]
-            left, sv, _ = np.linalg.svd(a, full_matrices=False)
+            coef, *_ = np.linalg.lstsq(self._scaled(sw), u * sw, rcond=None)
+            return u - self._fitted(coef)
+        factors = self.__dict__.get("_factors")
+        if factors is None:
+            a = self._scaled(sw)
+            _, sv, vt = np.linalg.svd(a, full_matrices=False)
             keep = sv > sv.max() * max(a.shape) * np.finfo(float).eps if sv.size else sv.astype(bool)
-            basis = self.__dict__["_basis"] = left[:, keep]
-        v = u * sw
-        return u - (basis @ (basis.T @ v)) / sw
+            del a
+            factors = self.__dict__["_factors"] = vt[keep].T / sv[keep]  # V S^-1, k x rank
+        coef = factors @ (factors.T @ self._cross(u * self.start))
+        return u - self._fitted(coef)
 
     def summary(self) -> dict:
         """Design effect (Kish), effective n, min/max weight, total, sweeps."""
@@ -113,7 +154,7 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict], weights=None, tol: float
     grand = next(iter(totals.values()))
     if any(abs(t - grand) > 1e-9 * grand for t in totals.values()):
         raise ValueError(f"every margin must have the same total; got {totals}.")
-    codes, columns = [], [np.ones(n)]
+    codes = []
     for col, target in margins.items():
         if col not in frame:
             raise ValueError(f"margin column '{col}' is not in the frame; it has {list(frame.columns)}.")
@@ -132,7 +173,6 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict], weights=None, tol: float
         if any(t <= 0 for t in target.values()):
             raise ValueError(f"margin '{col}' has a population count that is not positive.")
         codes.append((code, np.array([target[lvl] for lvl in levels], dtype=float)))
-        columns += [(code == k).astype(float) for k in range(len(levels))]
     start = np.full(n, grand / n) if weights is None else np.asarray(weights, dtype=float).copy()
     if len(start) != n or np.any(~np.isfinite(start)) or np.any(start <= 0):
         raise ValueError("starting `weights` must be positive and finite, one per row.")
@@ -149,5 +189,13 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict], weights=None, tol: float
     if not converged:
         warnings.warn(f"raking did not converge in {max_iter} sweeps (largest relative margin error {worst:.2e}).",
                       RakingWarning, stacklevel=2)
-    ids = frame[key].to_numpy() if key is not None else None
-    return Weights(w, start, np.column_stack(columns), margins, sweeps, converged, ids)
+    # the keys as the frame holds them (an Arrow string array is ~12 bytes a key, where a NumPy
+    # array of Python str is ~65)
+    ids = frame[key].array.copy() if key is not None else None
+    return Weights(w, start, tuple(_small(c, len(t)) for c, t in codes), tuple(len(t) for _, t in codes), margins,
+                   sweeps, converged, ids)
+
+
+def _small(code: np.ndarray, levels: int) -> np.ndarray:
+    """A margin's codes in the narrowest integer type that holds its levels."""
+    return code.astype(np.min_scalar_type(max(levels - 1, 0)))
