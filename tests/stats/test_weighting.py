@@ -139,8 +139,8 @@ def test_cronbach_alpha_errors():
 
 @pytest.mark.parametrize("zero_start", [False, True])
 def test_residualise_is_the_weighted_least_squares_residual(zero_start):
-    """The calibration residual against statsmodels' WLS on the dense indicator matrix (patsy's
-    own dummies), with positive starting weights (the SVD factors) and with a zero one (lstsq)."""
+    """The calibration residual against statsmodels' WLS (patsy's own dummies), with positive
+    starting weights and with a zero one (that row's residual comes from the others' fit)."""
     import statsmodels.formula.api as smf
     gen = np.random.default_rng(5)
     n = 400
@@ -181,3 +181,15 @@ def test_weights_keep_nothing_of_size_rows_by_levels():
     again = pickle.loads(pickle.dumps(w))
     assert "_factors" not in vars(again) and again.residualise(np.arange(n, dtype=float)) == pytest.approx(
         w.residualise(np.arange(n, dtype=float)), abs=1e-9)
+
+
+def test_weights_summary_by_hand(raked):
+    _, w = raked
+    arr = np.asarray(w)
+    s = w.summary()
+    kish = len(arr) * (arr ** 2).sum() / arr.sum() ** 2  # Kish's design effect, n sum(w^2) / (sum w)^2
+    assert s["n"] == len(arr) == 40 and s["total"] == pytest.approx(1000, rel=1e-12)
+    assert s["design_effect"] == pytest.approx(kish, rel=1e-12)
+    assert s["effective_n"] == pytest.approx(len(arr) / kish, rel=1e-12)
+    assert (s["min"], s["max"]) == (arr.min(), arr.max()) and s["ratio_max_min"] == pytest.approx(arr.max() / arr.min())
+    assert s["converged"] is True and 1 <= s["iterations"] < 100

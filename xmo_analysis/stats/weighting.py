@@ -90,16 +90,13 @@ class Weights:
         fitted values are ``X V S⁻² V' X' (w0 u)``: the SVD is taken once per set of weights and
         only V and S are kept (k x k), so each estimate costs two passes over the margins' codes
         and nothing of size n x k stays in memory. The residual is unique even though the
-        margins' indicator columns are collinear with the intercept."""
-        sw = np.sqrt(self.start)
-        if not (sw > 0).all():  # a zero starting weight: the plain weighted least squares
-            coef, *_ = np.linalg.lstsq(self._scaled(sw), u * sw, rcond=None)
-            return u - self._fitted(coef)
+        margins' indicator columns are collinear with the intercept, and a row with a zero
+        starting weight gets its residual from the others' fit (nothing is divided by √w0)."""
         factors = self.__dict__.get("_factors")
         if factors is None:
-            a = self._scaled(sw)
+            a = self._scaled(np.sqrt(self.start))
             _, sv, vt = np.linalg.svd(a, full_matrices=False)
-            keep = sv > sv.max() * max(a.shape) * np.finfo(float).eps if sv.size else sv.astype(bool)
+            keep = sv > sv.max() * max(a.shape) * np.finfo(float).eps
             del a
             factors = self.__dict__["_factors"] = vt[keep].T / sv[keep]  # V S^-1, k x rank
         coef = factors @ (factors.T @ self._cross(u * self.start))
