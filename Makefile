@@ -42,9 +42,10 @@ report: demo
 
 # Two workers (pytest-xdist), one test file each at a time so that a module's fixtures (a published
 # cycle, a PostgreSQL server, a Spark session) are built once; TEST_JOBS=0 runs in one process.
+# The 15 slowest tests (setup included) are listed at the end: where the suite's time goes.
 TEST_JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
+	$(BIN)/python -m pytest --durations=15 $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
 
 lab: $(STAMP) demo
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
