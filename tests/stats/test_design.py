@@ -74,3 +74,24 @@ def test_gap_and_segments_go_through_the_design(sample):
     assert g.value == pytest.approx(e.value, rel=1e-15) and g.gap == pytest.approx(e.value - 3.0, rel=1e-12)
     seg = design.compare_segments("y", "dep").set_index("segment")
     assert seg.loc["A", "value"] == pytest.approx(e.value, rel=1e-15)
+
+
+def test_plain_weights_and_the_confidence_level_reach_the_estimators(sample):
+    """A design on plain weights (an array, no ids: linearisation without calibration) and a
+    confidence level other than 95 % give what the estimators give on the same rows; an index
+    that is not 0..n-1 does not move a weight."""
+    df, w = sample
+    plain = np.asarray(w) * 1.0
+    shifted = df.set_index(pd.RangeIndex(100, 100 + len(df)))
+    d = Design(shifted, plain).subset((df["loc"] == "M").to_numpy())
+    e = stats.mean(df["y"], plain, conf=0.9, domain=(df["loc"] == "M").to_numpy())
+    got = d.mean("y", conf=0.9)
+    assert (got.value, got.se, got.ci_low, got.ci_high) == pytest.approx((e.value, e.se, e.ci_low, e.ci_high), rel=1e-15)
+    assert got.ci_high - got.ci_low < d.mean("y").ci_high - d.mean("y").ci_low  # 90 % is narrower
+    rows = df.loc[df["dep"] == "C", "y"].dropna()
+    u = Design(shifted).subset((df["dep"] == "C").to_numpy()).mean("y", conf=0.8)
+    # unweighted: the t interval of the domain's own rows, by hand
+    from scipy.stats import t as student
+    half = student.ppf(0.9, len(rows) - 1) * rows.std(ddof=1) / np.sqrt(len(rows))
+    assert (u.ci_low, u.ci_high) == pytest.approx((rows.mean() - half, rows.mean() + half), rel=1e-12)
+    assert list(Design(shifted, plain).frame.columns) == list(df.columns)
