@@ -95,3 +95,48 @@ def test_plain_weights_and_the_confidence_level_reach_the_estimators(sample):
     half = student.ppf(0.9, len(rows) - 1) * rows.std(ddof=1) / np.sqrt(len(rows))
     assert (u.ci_low, u.ci_high) == pytest.approx((rows.mean() - half, rows.mean() + half), rel=1e-12)
     assert list(Design(shifted, plain).frame.columns) == list(df.columns)
+
+
+def test_every_estimator_of_a_domain_is_the_estimator_on_its_rows(sample):
+    """What a design hands each estimator (values, target, confidence level, direction, minimum
+    n, skipped levels), checked against the estimators called directly: unweighted on the
+    domain's own rows, weighted on the whole sample with the domain's mask."""
+    df, w = sample
+    mask = (df["dep"] != "D").to_numpy()
+    for weights in (None, w):
+        d = Design(df, weights).subset(mask)
+        on = (lambda fn, col, **kw: fn(df.loc[mask, col], **kw)) if weights is None else \
+            (lambda fn, col, **kw: fn(df[col], weights=w, domain=mask, **kw))
+        g, e = d.gap("y", 3.2, conf=0.8, higher_is_better=False), on(stats.gap, "y", target=3.2, conf=0.8,
+                                                                      higher_is_better=False)
+        assert (g.gap, g.ci_low, g.ci_high, g.p_value) == pytest.approx((e.gap, e.ci_low, e.ci_high, e.p_value),
+                                                                       rel=1e-15) and g.status == e.status
+        assert g.gap == pytest.approx(-(d.mean("y").value - 3.2), rel=1e-12)  # lower is better: flipped
+        p, q = d.proportion("f", conf=0.8), on(stats.proportion, "f", conf=0.8)
+        assert (p.value, p.ci_low, p.ci_high) == pytest.approx((q.value, q.ci_low, q.ci_high), rel=1e-15)
+        assert p.ci_high - p.ci_low < d.proportion("f").ci_high - d.proportion("f").ci_low
+    seg = Design(df, w).compare_segments("y", "dep", conf=0.8, min_n=9, skip=["A"])
+    ref = stats.compare_segments(df.assign(_value=df["y"]), "_value", "dep", weights=w, conf=0.8, min_n=9, skip=["A"])
+    pd.testing.assert_frame_equal(seg, ref)
+    assert ref["suppressed"].any() or "A" not in set(ref["segment"])  # the options changed something
+
+
+def test_compare_takes_whole_weighted_designs_or_unweighted_domains(sample):
+    df, w = sample
+    a, b = (df["loc"] == "L").to_numpy(), (df["loc"] == "S").to_numpy()
+    c = Design(df).subset(a).compare("y", Design(df).subset(b), "y", conf=0.9)
+    e = stats.compare(df.loc[a, "y"], df.loc[b, "y"], conf=0.9)
+    assert (c.diff, c.ci_low, c.ci_high, c.p_value) == pytest.approx((e.diff, e.ci_low, e.ci_high, e.p_value), rel=1e-15)
+    whole = Design(df, w).compare("y", Design(df), "f", conf=0.9)
+    ref = stats.compare(df["y"], df["f"], weights_a=w, weights_b=np.ones(len(df)), conf=0.9)
+    assert (whole.diff, whole.se, whole.ci_low) == pytest.approx((ref.diff, ref.se, ref.ci_low), rel=1e-15)
+    with pytest.raises(ValueError, match="whole designs"):
+        Design(df, w).subset(a).compare("y", Design(df, w), "y")
+
+
+def test_by_hands_each_level_its_own_domain_in_text_order():
+    frame = pd.DataFrame({"response_id": list("abcdef"), "g": [10, 9, 10, 9, 100, None], "y": [1.0, 2, 3, 4, 5, 6]})
+    seen = []
+    out = Design(frame).by("g", lambda d, lvl: seen.append(lvl) or {"n": len(d), "mean": d.mean("y").value})
+    assert seen == [10, 100, 9]  # ordered as text, as the report lists them; the missing level left out
+    assert out["g"].tolist() == seen and out["n"].tolist() == [2, 1, 2] and out["mean"].tolist()[0] == 2.0

@@ -28,7 +28,8 @@ def _same_keys(ids, keys: pd.Series) -> bool:
 
 
 class Design:
-    """Responses (one row each) with optional weights; ``domain`` marks the rows in scope.
+    """Responses (one row each) with optional weights; ``domain`` marks the rows in scope (all of
+    them; :meth:`subset` narrows it).
 
     Parameters
     ----------
@@ -39,7 +40,7 @@ class Design:
     key : the column that identifies a response.
     """
 
-    def __init__(self, frame: pd.DataFrame, weights=None, key: str = "response_id", domain=None):
+    def __init__(self, frame: pd.DataFrame, weights=None, key: str = "response_id"):
         self.frame = frame.reset_index(drop=True)
         self.key = key
         if weights is not None:
@@ -50,7 +51,7 @@ class Design:
                 raise ValueError(f"the weights were computed for other responses (or another order) than the "
                                  f"frame's `{key}`: match them by key before building the design.")
         self.weights = weights
-        self.domain = np.ones(len(self.frame), dtype=bool) if domain is None else np.asarray(domain, dtype=bool)
+        self.domain = np.ones(len(self.frame), dtype=bool)
 
     @property
     def weighted(self) -> bool:

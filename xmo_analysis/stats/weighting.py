@@ -107,7 +107,7 @@ class Weights:
         w = self.values_
         return {"n": len(w), "total": float(w.sum()), "design_effect": design_effect(w),
                 "effective_n": effective_n(w), "min": float(w.min()), "max": float(w.max()),
-                "ratio_max_min": float(w.max() / w.min()) if w.min() > 0 else float("inf"),
+                "ratio_max_min": float(w.max() / w.min()),  # raked weights are positive
                 "iterations": self.iterations, "converged": self.converged}
 
 
