@@ -18,8 +18,9 @@ pytestmark = pytest.mark.slow
 
 
 def _xmo(project: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
+    # one job: one warm kernel to start and kill (a second only doubled the imports a kill throws away)
     return subprocess.Popen([sys.executable, "-m", "xmo_analysis", "run", "--cycle", "2026-Q4", "--project",
-                             str(project), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             str(project), "--jobs", "1", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, **(env or {})}, start_new_session=True)
 
 
@@ -45,7 +46,7 @@ def test_killed_runs_leave_no_partial_version_and_next_run_succeeds(tiny_project
     project = tiny_project
     reports = project / "reports"
     # 1. killed while executing notebooks
-    _kill_when(_xmo(project), "Executed 1/")  # one notebook done, the others running
+    _kill_when(_xmo(project), "Executed 1/")  # one notebook done, the next running
     assert not list(reports.glob("2026-Q4/v*"))
     # 2. killed while rendering (held at the render step: tiny notebooks render in well under a
     # second, so a kill timed on a progress line could come after the version is published)
