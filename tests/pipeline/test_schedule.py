@@ -115,7 +115,7 @@ def test_a_scheduled_year(project, webhook, monkeypatch):
     first = min(ends, key=ends.get)
     monkeypatch.setenv(schedule.TODAY_ENV, (ends[first] + dt.timedelta(days=10)).isoformat())
 
-    res = runner.invoke(app, ["run", "--pending", "--project", p, "--jobs", "2"])
+    res = runner.invoke(app, ["run", "--pending", "--project", p, "--jobs", "1"])
     assert res.exit_code == 0, res.output
     assert f"Pending, oldest first: {first}" in res.output and f"{first}: published v1" in res.output
     (note,) = webhook
@@ -142,7 +142,7 @@ def test_a_scheduled_year(project, webhook, monkeypatch):
     assert state[first]["state"] == "published" and state[first]["changed"] == []
     assert all(r["state"] == "not due" for c, r in state.items() if c != first)
 
-    res = runner.invoke(app, ["verify", first, "--project", p, "--jobs", "2"])
+    res = runner.invoke(app, ["verify", first, "--project", p, "--jobs", "1"])
     assert res.exit_code == 0, res.output
     assert "identical" in res.output
     res = runner.invoke(app, ["status", "--json", "--project", p])
@@ -154,7 +154,7 @@ def test_a_scheduled_year(project, webhook, monkeypatch):
     doc = json.loads(published.read_text())
     doc["xla"][0]["score"] += 0.001
     published.write_text(json.dumps(doc))
-    res = runner.invoke(app, ["verify", first, "--project", p, "--jobs", "2"])
+    res = runner.invoke(app, ["verify", first, "--project", p, "--jobs", "1"])
     assert res.exit_code == 1, res.output
     assert "results-measures.json: xla[0].score: published" in res.output
     res = runner.invoke(app, ["status", "--project", p])
