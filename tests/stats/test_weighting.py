@@ -193,3 +193,20 @@ def test_weights_summary_by_hand(raked):
     assert s["effective_n"] == pytest.approx(len(arr) / kish, rel=1e-12)
     assert (s["min"], s["max"]) == (arr.min(), arr.max()) and s["ratio_max_min"] == pytest.approx(arr.max() / arr.min())
     assert s["converged"] is True and 1 <= s["iterations"] < 100
+
+
+def test_projection_factors_are_computed_once_and_codes_are_narrow(monkeypatch):
+    """One SVD per set of weights, however many estimates use them; a margin's codes take the
+    narrowest integer type (256 levels fit one byte, 257 need two)."""
+    gen = np.random.default_rng(3)
+    n = 3000
+    df = pd.DataFrame({"a": np.arange(n) % 256, "b": np.arange(n) % 257})
+    margins = {col: {lvl: float(k) for lvl, k in df[col].value_counts().sort_index().items()} for col in ("a", "b")}
+    w = stats.rake(df, margins)
+    assert [c.dtype for c in w.codes] == [np.uint8, np.uint16]
+    calls = []
+    real = np.linalg.svd
+    monkeypatch.setattr(np.linalg, "svd", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = w.residualise(gen.normal(size=n))
+    w.residualise(gen.normal(size=n))
+    assert len(calls) == 1 and first.shape == (n,)
