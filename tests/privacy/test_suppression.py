@@ -105,3 +105,54 @@ def test_no_visible_pair_differs_by_fewer_than_min_n(n, levels, min_n, seed):
 ])
 def test_threshold_and_complement_by_hand(counts, expected):
     assert hidden_groups(pd.Series(counts), 5).to_dict() == expected
+
+
+def test_differencing_boundaries_by_hand():
+    """The boundaries mutation testing found untested, each worked out by hand (min_n = 5)."""
+    # two groups differing by exactly min_n people may both be published: A (rows 0-19) and
+    # X (rows 0-14) differ by 5; B (20-39) and Y (15-39) by 5; every other pair by more
+    frame = pd.DataFrame({"dept": ["A"] * 20 + ["B"] * 20, "loc": ["X"] * 15 + ["Y"] * 25})
+    assert differencing_hidden(frame, ["dept", "loc"], 5) == set()
+    # one person more in X: A (20) and X (16) differ by 4, so the smaller, X, is hidden, and Y
+    # with it (X alone would follow from the total); X comes after A in the pair, the smaller
+    # is hidden whichever comes first
+    frame = pd.DataFrame({"dept": ["A"] * 20 + ["B"] * 20, "loc": ["X"] * 16 + ["Y"] * 24})
+    assert differencing_hidden(frame, ["dept", "loc"], 5) == {("loc", "X"), ("loc", "Y")}
+    frame = pd.DataFrame({"loc": ["X"] * 16 + ["Y"] * 24, "dept": ["A"] * 20 + ["B"] * 20})
+    assert differencing_hidden(frame, ["loc", "dept"], 5) == {("loc", "X"), ("loc", "Y")}
+    # the whole organisation (12) and its first group (10) differ by 2: the group is hidden, never
+    # the organisation, and B (2) with it
+    frame = pd.DataFrame({"dept": ["A"] * 10 + ["B"] * 2})
+    assert differencing_hidden(frame, ["dept"], 5) == {("dept", "A"), ("dept", "B")}
+
+
+def test_one_person_against_an_earlier_version_is_caught():
+    """An earlier version's organisation or group that differs from this one's by exactly one
+    person (a single late response); an unchanged organisation is no conflict."""
+    v1 = pd.DataFrame({"dept": ["A"] * 20 + ["B"] * 30})
+    same = [("all", np.ones(len(v1), bool), len(v1))]
+    assert differencing_hidden(v1, ["dept"], 5, set(), same) == set()
+    v2 = pd.concat([v1, pd.DataFrame({"dept": ["A"]})], ignore_index=True)
+    members = np.arange(len(v2)) < len(v1)
+    with pytest.raises(EarlierVersionConflict, match="by 1 people"):
+        differencing_hidden(v2, ["dept"], 5, set(), [("all", members, len(v1))])
+    # the organisation changed by 6 (safe) but A, the first group, by exactly one: A is hidden,
+    # and B with it
+    v3 = pd.concat([v1, pd.DataFrame({"dept": ["A"] + ["B"] * 5})], ignore_index=True)
+    members = np.arange(len(v3)) < len(v1)
+    earlier = [("all", members, len(v1)), ("dept=A", members & (v3["dept"] == "A").to_numpy(), 20)]
+    assert differencing_hidden(v3, ["dept"], 5, set(), earlier) == {("dept", "A"), ("dept", "B")}
+
+
+def test_a_group_of_one_respondent_is_hidden():
+    assert hidden_groups(pd.Series({"a": 1, "b": 30, "c": 40}), 5).to_dict() == {"a": True, "b": True, "c": False}
+
+
+def test_complement_in_a_breakdown_of_three_groups():
+    """X (rows 0-15) and A (rows 0-19) differ by 4: X is hidden; in a breakdown of three, X alone
+    would follow from the total less Y and Z, so the next smallest (Y and Z both 12: Y first by
+    name) is hidden with it, and Z stays (every remaining pair differs by 8 or more)."""
+    frame = pd.DataFrame({"dept": ["A"] * 20 + ["B"] * 20, "loc": ["X"] * 16 + ["Y"] * 12 + ["Z"] * 12})
+    hidden = differencing_hidden(frame, ["dept", "loc"], 5)
+    assert hidden == {("loc", "X"), ("loc", "Y")}
+    assert not _visible_pairs_too_close(frame, ["dept", "loc"], 5, hidden)
