@@ -1,9 +1,10 @@
 """The same inputs, params, code and lock give the same bytes.
 
-Two projects made from the same demo data, run apart (in parallel and serially), must publish
-byte-identical results files, Parquet tables, HTML and PDF: no timestamp, random id, absolute path or hash-ordering in
-any of them. Only what records the run itself may differ: ``manifest.json`` (timings, publication
-time) and the executed ``.ipynb`` files (papermill's cell timings and paths). With
+Two projects made from the same demo data, run apart (one in parallel, one serially), must
+publish byte-identical results files, Parquet tables, HTML and PDF: no timestamp, random id,
+absolute path or hash-ordering in any of them. Only what records the run itself may differ:
+``manifest.json`` (timings, publication time) and the executed ``.ipynb`` files (papermill's cell
+timings and paths). With
 ``SOURCE_DATE_EPOCH`` set, the PDF carries that date as its creation date and is still identical.
 """
 from __future__ import annotations
