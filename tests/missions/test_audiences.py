@@ -127,12 +127,13 @@ def test_a_failing_audience_notebook_fails_the_cycle_and_names_the_group(runs):
     project, r, *_ = runs
     nb_path = project / "notebooks" / "audience.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
-    # every group's notebook fails: the first failure cancels the notebooks not started yet
+    # every group's notebook fails: the first failure cancels the notebooks not started yet (one
+    # job: one kernel to start; a failure with two at a time is test_runner's failing-cell test)
     nb.cells.append(nbformat.v4.new_code_cell('raise RuntimeError(f"planted failure in {group}")'))
     nbformat.write(nb, nb_path)
     before = versions(project / "reports", "2026-Q4")
     with pytest.raises(ExecutionError) as info:
-        run_cycle(project, "2026-Q4", jobs=2)
+        run_cycle(project, "2026-Q4", jobs=1)
     assert "department: " in str(info.value) and "planted failure" in str(info.value)
     assert versions(project / "reports", "2026-Q4") == before
     kept = list((project / "reports" / "failed").rglob("department_*.ipynb"))
