@@ -56,32 +56,34 @@ class Weights:
         """The intercept and one indicator column per margin level (n x (1 + levels))."""
         return self._scaled(np.ones(len(self.values_)))
 
+    def _blocks(self):
+        """Each margin's codes with its columns in X (after the intercept, column 0)."""
+        offset = 1
+        for code, size in zip(self.codes, self.sizes):
+            yield code, slice(offset, offset + size)
+            offset += size
+
     def _scaled(self, s: np.ndarray) -> np.ndarray:
         """``X * s[:, None]``, built from the codes without forming X first."""
         n = len(self.values_)
         out = np.zeros((n, 1 + sum(self.sizes)))
         out[:, 0] = s
-        rows, offset = np.arange(n), 1
-        for code, size in zip(self.codes, self.sizes):
-            out[rows, offset + code] = s
-            offset += size
+        rows = np.arange(n)
+        for code, cols in self._blocks():
+            out[rows, cols.start + code] = s
         return out
 
     def _fitted(self, coef: np.ndarray) -> np.ndarray:
         """``X @ coef`` from the codes."""
         out = np.full(len(self.values_), coef[0])
-        offset = 1
-        for code, size in zip(self.codes, self.sizes):
-            out += coef[offset:offset + size][code]
-            offset += size
+        for code, cols in self._blocks():
+            out += coef[cols][code]
         return out
 
     def _cross(self, v: np.ndarray) -> np.ndarray:
         """``X' v`` from the codes."""
-        parts = [np.array([v.sum()])]
-        for code, size in zip(self.codes, self.sizes):
-            parts.append(np.bincount(code, weights=v, minlength=size))
-        return np.concatenate(parts)
+        return np.concatenate([[v.sum()]] + [np.bincount(code, weights=v, minlength=cols.stop - cols.start)
+                                             for code, cols in self._blocks()])
 
     def residualise(self, u: np.ndarray) -> np.ndarray:
         """``u - X B`` with B the least-squares fit of u on X weighted by the starting weights.
