@@ -160,3 +160,28 @@ def test_tables_scroll_on_a_phone_and_align_numbers():
     import re
     heads = re.findall(r"<th([^>]*)>([^<]*)</th>", out)
     assert heads == [("", "segment"), (' class="num"', "score"), (' class="num"', "n")]
+
+
+def test_a_table_caption_never_ends_a_page_without_its_table(tmp_path):
+    """A caption (or header row) left at the foot of a page, its rows on the next, reads as a
+    table with no data: seen on the demo's findings PDF. Filler of every length from half a page
+    to a page and a half pushes a captioned table across each possible break; the caption and
+    the table's first row always share a page."""
+    from importlib import resources
+
+    from xmo_analysis.pipeline.render import write_pdf
+    css = (resources.files("xmo_analysis") / "templates" / "report.css").read_text(encoding="utf-8")
+    rows = "".join(f"<tr><td>row{i}</td><td class='num'>{i}</td></tr>" for i in range(30))
+    checked = 0
+    for lines in range(28, 80, 2):
+        filler = "".join(f"<p>filler line {i}</p>" for i in range(lines))
+        page = (f"<html><head><style>{css}</style></head><body><main class='report'>{filler}"
+                f"<table class='xmo-table'><caption>CAPTIONTEXT</caption><thead><tr><th>name</th>"
+                f"<th class='num'>value</th></tr></thead><tbody>{rows}</tbody></table></main></body></html>")
+        pdf = write_pdf(page, tmp_path / f"t{lines}.pdf")
+        texts = [p.extract_text() for p in PdfReader(pdf).pages]
+        caption = next(i for i, t in enumerate(texts) if "CAPTIONTEXT" in t)
+        first = next(i for i, t in enumerate(texts) if "row0" in t)
+        assert caption == first, (lines, caption, first)
+        checked += caption > 0
+    assert checked, "no filler length put the table on a later page"
