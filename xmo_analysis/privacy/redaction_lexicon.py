@@ -31,7 +31,8 @@ def fold(word: str) -> str:
 
 
 def _latin(s: str) -> bool:
-    return all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in s)
+    # ASCII letters are all Latin: most names answer here, without a Unicode name lookup per character
+    return s.isascii() or all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in s)
 
 
 @lru_cache(maxsize=1)
