@@ -15,7 +15,6 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from xmo_analysis.present import plots
 from xmo_analysis.domain.backlog import prioritise
 from xmo_analysis.present.display import Section, Table, Text, fmt1, fmt2, fmt_number, fmt_signed, label
 from xmo_analysis.sources.loaders import CycleData
@@ -114,6 +113,7 @@ def scores_section(data: CycleData, audience: str | None = None, group: str | No
     short = t[t["status"].isin([MISSED, AT_RISK])]["xla"].tolist()
     lead = (f"{n:,} people in {group} answered this cycle. "
             + (f"Short of the ambition: {', '.join(short)}." if short else "Every XLA meets its target here."))
+    from xmo_analysis.present import plots  # matplotlib, imported where drawn: the runner plans without it
     return Section([Text([lead]),
                     Table(t, caption=f"XLA scores of {group} against the targets and the organisation",
                           formats={"score": fmt1, "ci_low": fmt1, "ci_high": fmt1, "target": fmt1, "gap": fmt_signed,
@@ -171,6 +171,7 @@ def trend_section(data: CycleData, audience: str | None = None, group: str | Non
         return Section([Text([f"{group} has results for one cycle so far: no trend yet."])])
     t = pd.concat(frames, ignore_index=True)
     table = t[["xla", "cycle", "score", "ci_low", "ci_high", "status"]]
+    from xmo_analysis.present import plots  # matplotlib, imported where drawn: the runner plans without it
     return Section([plots.xla_trend(t),
                     Table(table, caption=f"{group} across cycles", formats={"score": fmt1, "ci_low": fmt1,
                                                                             "ci_high": fmt1},

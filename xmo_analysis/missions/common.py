@@ -9,7 +9,6 @@ import html
 
 import pandas as pd
 
-from xmo_analysis.present import plots
 from xmo_analysis.present.display import Table, Text, fmt1, fmt_number, fmt_p, fmt_quantity, fmt_signed, label
 from xmo_analysis.sources.loaders import CycleData
 
@@ -123,4 +122,5 @@ def journey_parts(data: CycleData, t: pd.DataFrame, who: str | None = None) -> l
     if metrics:
         parts.append(Table(ops, caption=f"Operational indicators by {label(spec.column)}{where}, {data.cycle}",
                            formats=formats, labels=labels))
+    from xmo_analysis.present import plots  # matplotlib, imported where drawn: the runner plans without it
     return parts + [plots.journey_map(t, policy.ci, t.attrs["score"], min_n)]
