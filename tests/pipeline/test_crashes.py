@@ -46,14 +46,14 @@ def test_killed_runs_leave_no_partial_version_and_next_run_succeeds(tiny_project
     project = tiny_project
     reports = project / "reports"
     # 1. killed while executing notebooks
-    _kill_when(_xmo(project), "Executed 1/")  # one notebook done, the next running
+    _kill_when(_xmo(project), "Executed and rendered 1/")  # one notebook done, the next running
     assert not list(reports.glob("2026-Q4/v*"))
     # 2. killed while rendering (held at the render step: tiny notebooks render in well under a
     # second, so a kill timed on a progress line could come after the version is published)
-    _kill_when(_xmo(project, env={"XMO_PAUSE_AT": "render", "XMO_PAUSE_SECONDS": "60"}), "Rendering ")
+    _kill_when(_xmo(project, env={"XMO_PAUSE_AT": "render", "XMO_PAUSE_SECONDS": "60"}), "paused at render")
     assert not list(reports.glob("2026-Q4/v*"))
     # 3. killed at the last moment before the version is moved into place
-    _kill_when(_xmo(project, env={"XMO_PAUSE_AT": "publish", "XMO_PAUSE_SECONDS": "60"}), "Publishing")
+    _kill_when(_xmo(project, env={"XMO_PAUSE_AT": "publish", "XMO_PAUSE_SECONDS": "60"}), "paused at publish")
     assert not list(reports.glob("2026-Q4/v*"))
     assert list(reports.glob(".staging-*")), "the killed runs' staging folders are left behind"
     # the next run is not blocked by a stale lock, cleans up and publishes v1

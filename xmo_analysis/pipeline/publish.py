@@ -76,7 +76,9 @@ def remove_stale_staging(reports: Path) -> list[Path]:
 def checkpoint(name: str) -> None:
     """Fault-injection point for the crash tests: pause here when XMO_PAUSE_AT names this step."""
     if os.environ.get("XMO_PAUSE_AT") == name:
+        import sys
         import time
+        print(f"XMO_PAUSE_AT: paused at {name}", file=sys.stderr, flush=True)  # what a test waits for
         time.sleep(float(os.environ.get("XMO_PAUSE_SECONDS", "30")))
 
 

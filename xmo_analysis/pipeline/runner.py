@@ -262,11 +262,16 @@ def shared_work(data, work: list[Job], cycle: str) -> None:
 
 
 def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path, failed_dir: Path, digest: str,
-                jobs: int, cell_timeout: int, say: Callable[[str], None], release: bool = False) -> dict[str, float]:
+                jobs: int, cell_timeout: int, say: Callable[[str], None], release: bool = False,
+                then: Callable[[Job], float] | None = None) -> dict[str, float]:
     """Execute every planned notebook into ``staging`` (``jobs`` at a time), the loaded data shared
     through the snapshot; returns each notebook's seconds. Used by the runner and by ``xmo verify``.
     With ``release`` the rows of ``data`` are dropped once the snapshot holds them (the kernels
-    read the snapshot; a million-response cycle would otherwise sit in memory once more)."""
+    read the snapshot; a million-response cycle would otherwise sit in memory once more).
+
+    ``then(job)`` (the runner's rendering) runs in the same job slot as soon as that notebook is
+    executed, its seconds returned as ``render <label>``: rendering in a phase of its own left a
+    core idle while the last notebooks executed, and again while the last reports rendered."""
     for nb in sorted({j.notebook for j in work}):
         check_parameters(nb, next(j.parameters for j in work if j.notebook == nb))
     for j in work:
@@ -280,7 +285,7 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
     names = {kernel_for(nb) for nb in notebooks}
     warm = len(names) == 1 and len({nb.parent for nb in notebooks}) == 1 and not os.environ.get("XMO_FRESH_KERNELS")
 
-    def run_one(j: Job) -> float:
+    def run_one(j: Job) -> dict[str, float]:
         t = time.perf_counter()
         if pool is None:
             execute(j.notebook, staging / f"{j.out}.ipynb", j.parameters, failed_dir, timeout=cell_timeout,
@@ -289,7 +294,10 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
             with pool.kernel() as km:
                 execute(j.notebook, staging / f"{j.out}.ipynb", j.parameters, failed_dir, timeout=cell_timeout,
                         label=j.label, km=km)
-        return time.perf_counter() - t
+        seconds = {f"execute {j.label}": time.perf_counter() - t}
+        if then is not None:
+            seconds[f"render {j.label}"] = then(j)
+        return seconds
 
     with snapshot.reserved() as shared:
         pool = (KernelPool(min(jobs, len(work)), next(iter(names)), notebooks[0].parent, warm_code(notebooks),
@@ -300,8 +308,10 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
             snapshot.write(shared, data, project, cycle, digest)
             if release:
                 release_rows(data)
-            say(f"Executing {len(work)} notebooks ({jobs} at a time)")
-            return {f"execute {k}": v for k, v in _pool(jobs, work, run_one, say, "Executed").items()}
+            say(f"Executing {len(work)} notebooks" + (" and rendering their reports" if then else "")
+                + f" ({jobs} at a time)")
+            done = _pool(jobs, work, run_one, say, "Executed and rendered" if then else "Executed")
+            return {k: v for seconds in done.values() for k, v in seconds.items()}
         finally:
             if pool is not None:
                 pool.close()
@@ -423,8 +433,6 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
         try:
             work, audiences = plan(project, params, data, cycle, staging)
             groups = published_groups(data)  # for the next version's check, before the rows are released
-            timings.update(execute_all(project, data, cycle, work, staging, failed_dir, fp["sha256"], jobs,
-                                       cell_timeout, say, release=True))
 
             def render_one(j: Job) -> float:
                 publish.checkpoint("render")  # fault injection: a run killed while rendering
@@ -440,12 +448,13 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
                                                         j.title, engine, footer, portal)
                 return time.perf_counter() - t
 
-            say(f"Rendering {len(work)} reports to HTML and PDF ({engine})")
-            # nbconvert and WeasyPrint in worker processes, one per job: in this process's threads
-            # the GIL lets one PDF be printed at a time (Quarto renders in its own processes already)
+            # Each notebook is rendered in its job slot once executed; nbconvert and WeasyPrint in
+            # worker processes, one per job: in this process's threads the GIL let one PDF be
+            # printed at a time (Quarto renders in its own processes already).
             side_by_side = engine == "nbconvert" and min(jobs, len(work)) > 1
             with (RenderWorkers(min(jobs, len(work))) if side_by_side else nullcontext()) as workers:
-                timings.update({f"render {k}": v for k, v in _pool(jobs, work, render_one, say, "Rendered").items()})
+                timings.update(execute_all(project, data, cycle, work, staging, failed_dir, fp["sha256"], jobs,
+                                           cell_timeout, say, release=True, then=render_one))
             say("Publishing")
             publish.checkpoint("publish")
             timings["total"] = time.perf_counter() - t0
