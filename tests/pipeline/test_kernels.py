@@ -5,6 +5,7 @@ import nbformat
 import pytest
 
 from xmo_analysis.core.exceptions import ExecutionError
+from xmo_analysis.pipeline.forkserver import ForkServer, forked_manager, split
 from xmo_analysis.pipeline.kernels import KernelPool, warm_code
 from xmo_analysis.pipeline.runner import LocalKernelManager, execute
 
@@ -31,11 +32,25 @@ def test_warm_code_is_the_import_lines_of_the_setup_cells():
     assert len(set(lines)) == len(lines) and "open_cycle(" not in code
 
 
-def test_one_kernel_many_notebooks_no_shared_variables(tmp_path):
+def _argv() -> list[str]:
+    from jupyter_client.kernelspec import KernelSpecManager
+    return KernelSpecManager().get_kernel_spec("xmo-analysis").argv
+
+
+@pytest.fixture
+def server():
+    s = ForkServer("import json", _argv())
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["launched", "forked"])
+def test_one_kernel_many_notebooks_no_shared_variables(tmp_path, forked, request):
     first = _notebook(tmp_path / "a.ipynb", "import os\nleak = os.getpid()\nprint(leak)")
     second = _notebook(tmp_path / "b.ipynb", "import os\nprint(os.getpid(), 'leak' in globals(), 'json' in dir())")
     boom = _notebook(tmp_path / "c.ipynb", "import os\nos._exit(1)")
-    pool = KernelPool(1, "xmo-analysis", tmp_path, "import json", LocalKernelManager)
+    manager = forked_manager(LocalKernelManager, request.getfixturevalue("server")) if forked else LocalKernelManager
+    pool = KernelPool(1, "xmo-analysis", tmp_path, "import json", manager)
     try:
         with pool.kernel() as km:
             execute(first, tmp_path / "a.out.ipynb", {"x": 1}, tmp_path / "failed", label="a", km=km)
@@ -95,3 +110,90 @@ def test_a_notebooks_memory_goes_back_before_the_next(tmp_path):
     start, held, after = (r for r, _ in seen)
     assert held - start > 400 * 2**20  # the notebook did hold its text
     assert after - start < 100 * 2**20, (start, held, after)
+
+
+def test_a_forked_kernel_is_a_kernel_of_its_own_that_starts_with_the_imports_done(tmp_path, server, monkeypatch):
+    """The kernel is a child of the fork server, leads its own session (an interrupt or a kill
+    of its group reaches it alone), runs in the folder and with the environment its manager
+    asked for, finds the notebook's folder first on sys.path, and has the warm code's modules
+    before the notebook imports anything; a cell timeout interrupts it like any kernel."""
+    (tmp_path / "helper.py").write_text("WHERE = 'next to the notebook'\n")
+    probe = _notebook(tmp_path / "p.ipynb", "import os, sys, json\n"
+                      "print(json.dumps([os.getpid(), os.getppid(), os.getsid(0), os.getcwd(), sys.path[0],\n"
+                      "                  os.environ.get('XMO_PROBE'), 'pandas' in sys.modules]))",
+                      "import helper\nprint(helper.WHERE)")
+    monkeypatch.setenv("XMO_PROBE", "asked for")
+    warm = ForkServer("import pandas", _argv())
+    try:
+        pool = KernelPool(1, "xmo-analysis", tmp_path, "", forked_manager(LocalKernelManager, warm))
+        try:
+            with pool.kernel() as km:
+                execute(probe, tmp_path / "p.out.ipynb", {}, tmp_path / "failed", label="p", km=km)
+        finally:
+            pool.close()
+        import json
+        pid, ppid, sid, cwd, first, env, preloaded = json.loads(_outputs(tmp_path / "p.out.ipynb")[1])
+        assert ppid == warm.proc.pid and pid != warm.proc.pid and sid == pid
+        assert cwd == first == str(tmp_path) and env == "asked for" and preloaded is True
+        assert _outputs(tmp_path / "p.out.ipynb")[2].strip() == "next to the notebook"
+    finally:
+        warm.close()
+    # a cell that runs past the timeout is interrupted, the notebook fails and names it
+    slow = _notebook(tmp_path / "s.ipynb", "import time\ntime.sleep(60)")
+    pool = KernelPool(1, "xmo-analysis", tmp_path, "", forked_manager(LocalKernelManager, server))
+    try:
+        with pytest.raises(ExecutionError) as err:
+            with pool.kernel() as km:
+                execute(slow, tmp_path / "s.out.ipynb", {}, tmp_path / "failed", label="s", km=km, timeout=2)
+        assert "timed out" in str(err.value).lower() or "Timeout" in err.value.ename
+    finally:
+        pool.close()
+
+
+def test_only_the_servers_interpreter_and_options_are_forked(tmp_path, server):
+    """The server runs the kernel spec's interpreter with its options; a kernel command that
+    differs in either (or does not run ipykernel) is launched by jupyter_client as usual."""
+    import sys
+    argv = _argv()
+    assert split(argv)[0] == server.interpreter and server.interpreter[0] == argv[0]
+    assert split([sys.executable, "-m", "ipykernel", "-f", "c.json"]) == ([sys.executable], ["-f", "c.json"])
+    assert split(["R", "--slave", "-e", "IRkernel::main()", "--args", "c.json"]) is None
+    with pytest.raises(ValueError):
+        ForkServer("", ["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"])
+
+    class Spy(LocalKernelManager):  # records a launch the usual way, without launching
+        launched = []
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            Spy.launched.append(kernel_cmd)
+
+    manager = forked_manager(Spy, server)(kernel_name="xmo-analysis")
+    from jupyter_core.utils import run_sync
+    other = [sys.executable, "-X", "dev", "-m", "ipykernel_launcher", "-f", "c.json"]
+    run_sync(manager._async_launch_kernel)(other)
+    assert Spy.launched == [other]
+
+
+def test_a_forked_kernel_ends_with_its_server(tmp_path):
+    """A run killed with its process group takes the fork server along; the kernels, each in a
+    session of its own, must then end by themselves (ipykernel polls its parent)."""
+    import os
+    import signal
+    import time
+
+    from jupyter_core.utils import run_sync
+    warm = ForkServer("", _argv())
+    km = forked_manager(LocalKernelManager, warm)(kernel_name="xmo-analysis")
+    run_sync(km.start_kernel)(cwd=str(tmp_path))
+    try:
+        pid = km.provisioner.pid
+        os.kill(pid, 0)  # running
+        assert pid != warm.proc.pid
+        warm.proc.send_signal(signal.SIGKILL)
+        warm.proc.wait()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and km.provisioner.process.poll() is None:
+            time.sleep(0.2)
+        assert km.provisioner.process.poll() is not None, "the kernel outlived its server"
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)

@@ -1,11 +1,11 @@
 """The same inputs, params, code and lock give the same bytes.
 
-Two projects made from the same demo data, run apart (one in parallel, one serially), must
-publish byte-identical results files, Parquet tables, HTML and PDF: no timestamp, random id,
-absolute path or hash-ordering in any of them. Only what records the run itself may differ:
-``manifest.json`` (timings, publication time) and the executed ``.ipynb`` files (papermill's cell
-timings and paths). With
-``SOURCE_DATE_EPOCH`` set, the PDF carries that date as its creation date and is still identical.
+Two projects made from the same demo data, run apart (one in parallel on forked kernels, one
+serially on kernels launched afresh), must publish byte-identical results files, Parquet
+tables, HTML and PDF: no timestamp, random id, absolute path or hash-ordering in any of them.
+Only what records the run itself may differ: ``manifest.json`` (timings, publication time) and
+the executed ``.ipynb`` files (papermill's cell timings and paths). With ``SOURCE_DATE_EPOCH``
+set, the PDF carries that date as its creation date and is still identical.
 """
 from __future__ import annotations
 
@@ -30,9 +30,12 @@ def two_runs(tmp_path_factory):
     mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
     try:
         out = []
-        # the first run two notebooks at a time, the second one at a time: the bytes may not depend
-        # on which notebook finished first (and one kernel instead of two is a kernel's imports less)
+        # the first run two notebooks at a time on kernels forked from the fork server, the second
+        # one at a time, each notebook on a kernel launched afresh (XMO_FRESH_KERNELS): the bytes
+        # may depend neither on which notebook finished first nor on how its kernel was started
         for k, jobs in ((1, 2), (2, 1)):
+            if k == 2:
+                mp.setenv("XMO_FRESH_KERNELS", "1")
             project = make_project(tmp_path_factory.mktemp(f"repro{k}") / "project")
             out.append(run_cycle(project, "2026-Q1", jobs=jobs).path)
         return out

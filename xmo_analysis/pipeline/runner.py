@@ -280,6 +280,7 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
     # Warm kernels, one per job slot, started and importing while the shared work is done (one
     # kernel spec and working folder for all: notebooks of other kernels get a fresh kernel each).
     # The snapshot's path is reserved first: a kernel reads XMO_SNAPSHOT from its environment at start.
+    from xmo_analysis.pipeline.forkserver import ForkServer, forked_manager
     from xmo_analysis.pipeline.kernels import KernelPool, warm_code
     notebooks = sorted({j.notebook for j in work})
     names = {kernel_for(nb) for nb in notebooks}
@@ -300,8 +301,16 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
         return seconds
 
     with snapshot.reserved() as shared:
-        pool = (KernelPool(min(jobs, len(work)), next(iter(names)), notebooks[0].parent, warm_code(notebooks),
-                           LocalKernelManager) if warm else None)
+        # the kernels are forks of one process that imports the warm code (pipeline.forkserver)
+        server = pool = None
+        if warm:
+            name, code = next(iter(names)), warm_code(notebooks)
+            try:
+                server = ForkServer(code, KernelSpecManager().get_kernel_spec(name).argv)
+            except ValueError:  # a kernel that is not ipykernel: warm kernels, launched one by one
+                pass
+            pool = KernelPool(min(jobs, len(work)), name, notebooks[0].parent, code,
+                              forked_manager(LocalKernelManager, server) if server else LocalKernelManager)
         try:
             # Work several notebooks need, done once and shared through the snapshot.
             shared_work(data, work, cycle)
@@ -313,8 +322,12 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
             done = _pool(jobs, work, run_one, say, "Executed and rendered" if then else "Executed")
             return {k: v for seconds in done.values() for k, v in seconds.items()}
         finally:
-            if pool is not None:
-                pool.close()
+            try:
+                if pool is not None:
+                    pool.close()
+            finally:
+                if server is not None:
+                    server.close()
 
 
 def release_rows(data) -> None:
