@@ -65,6 +65,11 @@ def outcome_columns(data) -> list[str]:
 def outcome_values(data, outcome, by: str | None) -> pd.DataFrame:
     """``cycle``, ``level`` and ``value`` of one outcome: the rows of the groups of ``by``, or the
     organisation's rows (every segment blank) when ``by`` is None."""
+    # once per column and grouping (the lead-lag tests asked for the same values 336 times a cycle)
+    return memo(data, ("outcome_values", outcome.column, by), lambda: _outcome_values(data, outcome, by)).copy()
+
+
+def _outcome_values(data, outcome, by: str | None) -> pd.DataFrame:
     o = data.outcomes
     if o is None or o.empty or outcome.column not in o:
         return pd.DataFrame({"cycle": [], "level": [], "value": []})

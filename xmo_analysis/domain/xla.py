@@ -322,10 +322,17 @@ def cycle_points(data, xla_id: str, cycle: str | None = None) -> np.ndarray:
     """The per-response XLA variable for a cycle's respondents, with the organisation's O/T part
     (in the order of ``data.of_cycle("responses", cycle)``)."""
     cycle = cycle or data.cycle
-    xla = data.params.xlas[xla_id]
-    sources = {n: metric_source(data, n, cycle) for n in ("tickets", "telemetry")}
-    ot = ot_part(sources, data.params, xla, None)
-    return xla_points(data.of_cycle("responses", cycle), data.params, xla, ot)
+
+    def compute() -> np.ndarray:
+        xla = data.params.xlas[xla_id]
+        sources = {n: metric_source(data, n, cycle) for n in ("tickets", "telemetry")}
+        ot = ot_part(sources, data.params, xla, None)
+        points = np.asarray(xla_points(data.of_cycle("responses", cycle), data.params, xla, ot))
+        points.flags.writeable = False  # shared by every caller: one that wrote to it would fail, not spread
+        return points
+
+    # once per cycle and XLA: the manage mission asked for the same points about 100 times
+    return memo(data, ("cycle_points", cycle, xla_id), compute)
 
 
 def xla_trend(data, params: Params | None = None) -> pd.DataFrame:
