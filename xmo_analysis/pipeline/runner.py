@@ -261,9 +261,31 @@ def shared_work(data, work: list[Job], cycle: str) -> None:
             xla_scores(data, cycle=c, by=col)
 
 
+def shared_kernel(notebooks: list[Path]) -> str | None:
+    """The kernel the notebooks share, when they share one and a folder (warm kernels serve them
+    one after another); None otherwise, or when XMO_FRESH_KERNELS asks for a kernel per notebook."""
+    names = {kernel_for(nb) for nb in notebooks}
+    one = len(names) == 1 and len({nb.parent for nb in notebooks}) == 1 and not os.environ.get("XMO_FRESH_KERNELS")
+    return next(iter(names)) if one else None
+
+
+def fork_server(notebooks: list[Path]):
+    """A :class:`~xmo_analysis.pipeline.forkserver.ForkServer` importing the notebooks' setup cells
+    for their shared kernel; None when they share none or it is not ipykernel."""
+    from xmo_analysis.pipeline.forkserver import ForkServer
+    from xmo_analysis.pipeline.kernels import warm_code
+    name = shared_kernel(notebooks)
+    if name is None:
+        return None
+    try:
+        return ForkServer(warm_code(notebooks), KernelSpecManager().get_kernel_spec(name).argv)
+    except ValueError:  # a kernel that is not ipykernel: warm kernels, launched one by one
+        return None
+
+
 def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path, failed_dir: Path, digest: str,
                 jobs: int, cell_timeout: int, say: Callable[[str], None], release: bool = False,
-                then: Callable[[Job], float] | None = None) -> dict[str, float]:
+                then: Callable[[Job], float] | None = None, server=None) -> dict[str, float]:
     """Execute every planned notebook into ``staging`` (``jobs`` at a time), the loaded data shared
     through the snapshot; returns each notebook's seconds. Used by the runner and by ``xmo verify``.
     With ``release`` the rows of ``data`` are dropped once the snapshot holds them (the kernels
@@ -271,7 +293,10 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
 
     ``then(job)`` (the runner's rendering) runs in the same job slot as soon as that notebook is
     executed, its seconds returned as ``render <label>``: rendering in a phase of its own left a
-    core idle while the last notebooks executed, and again while the last reports rendered."""
+    core idle while the last notebooks executed, and again while the last reports rendered.
+
+    ``server`` is a fork server the caller started (and will close) for these notebooks' kernel;
+    without one, one is started here when they share a kernel."""
     for nb in sorted({j.notebook for j in work}):
         check_parameters(nb, next(j.parameters for j in work if j.notebook == nb))
     for j in work:
@@ -280,11 +305,10 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
     # Warm kernels, one per job slot, started and importing while the shared work is done (one
     # kernel spec and working folder for all: notebooks of other kernels get a fresh kernel each).
     # The snapshot's path is reserved first: a kernel reads XMO_SNAPSHOT from its environment at start.
-    from xmo_analysis.pipeline.forkserver import ForkServer, forked_manager
+    from xmo_analysis.pipeline.forkserver import forked_manager
     from xmo_analysis.pipeline.kernels import KernelPool, warm_code
     notebooks = sorted({j.notebook for j in work})
-    names = {kernel_for(nb) for nb in notebooks}
-    warm = len(names) == 1 and len({nb.parent for nb in notebooks}) == 1 and not os.environ.get("XMO_FRESH_KERNELS")
+    name = shared_kernel(notebooks)
 
     def run_one(j: Job) -> dict[str, float]:
         t = time.perf_counter()
@@ -302,14 +326,11 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
 
     with snapshot.reserved() as shared:
         # the kernels are forks of one process that imports the warm code (pipeline.forkserver)
-        server = pool = None
-        if warm:
-            name, code = next(iter(names)), warm_code(notebooks)
-            try:
-                server = ForkServer(code, KernelSpecManager().get_kernel_spec(name).argv)
-            except ValueError:  # a kernel that is not ipykernel: warm kernels, launched one by one
-                pass
-            pool = KernelPool(min(jobs, len(work)), name, notebooks[0].parent, code,
+        own = pool = None
+        if name is not None:
+            if server is None:
+                server = own = fork_server(notebooks)
+            pool = KernelPool(min(jobs, len(work)), name, notebooks[0].parent, warm_code(notebooks),
                               forked_manager(LocalKernelManager, server) if server else LocalKernelManager)
         try:
             # Work several notebooks need, done once and shared through the snapshot.
@@ -326,8 +347,8 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
                 if pool is not None:
                     pool.close()
             finally:
-                if server is not None:
-                    server.close()
+                if own is not None:
+                    own.close()
 
 
 def release_rows(data) -> None:
@@ -385,14 +406,12 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
                lock_timeout: float, cell_timeout: int, progress: Callable[[str], None] | None, jobs: int | None,
                record: dict) -> RunResult:
     """:func:`run_cycle` without its run record and notifications; fills ``record["timings_s"]``."""
-    import os
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     jobs = jobs or os.cpu_count() or 1
     project = Path(project).resolve()
     check_cycle_id(cycle)
     reports = Path(reports).resolve() if reports else project / "reports"
-    timings: dict[str, float] = {}
 
     if not force:
         # Unchanged inputs (size and mtime, else their sha256), params, code and notebooks: answer
@@ -403,6 +422,35 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
     say(f"Validating params and data for {cycle}")
     params = load_params(project / "params")
     params.cycle(cycle)
+    # the kernels' fork server imports the analysis stack on the other core while this one
+    # validates the data (started later, the first notebooks waited ~2 s for their kernels)
+    server = early_fork_server(project, params)
+    try:
+        return _run_loaded(project, cycle, params, renderer=renderer, force=force, reports=reports,
+                           lock_timeout=lock_timeout, cell_timeout=cell_timeout, say=say, jobs=jobs, record=record,
+                           t0=t0, server=server)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def early_fork_server(project: Path, params):
+    """The fork server for a cycle's notebooks, started before its data are loaded; None when they
+    share no kernel, or a notebook or kernel is missing (the run reports that in its own order)."""
+    notebooks = cycle_notebooks(project, params)
+    if not notebooks or not all(nb.exists() for nb in notebooks):
+        return None
+    try:
+        return fork_server(notebooks)
+    except ConfigError:
+        return None
+
+
+def _run_loaded(project: Path, cycle: str, params, *, renderer: str, force: bool, reports: Path,
+                lock_timeout: float, cell_timeout: int, say: Callable[[str], None], jobs: int, record: dict,
+                t0: float, server) -> RunResult:
+    """:func:`_run_cycle` once params are loaded: validate the data, execute, render, publish."""
+    timings: dict[str, float] = {}
     data = load_cycle(project, cycle, params)
     timings["validate"] = time.perf_counter() - t0
     engine = choose(renderer)
@@ -467,7 +515,7 @@ def _run_cycle(project: str | Path, cycle: str, *, renderer: str, force: bool, r
             side_by_side = engine == "nbconvert" and min(jobs, len(work)) > 1
             with (RenderWorkers(min(jobs, len(work))) if side_by_side else nullcontext()) as workers:
                 timings.update(execute_all(project, data, cycle, work, staging, failed_dir, fp["sha256"], jobs,
-                                           cell_timeout, say, release=True, then=render_one))
+                                           cell_timeout, say, release=True, then=render_one, server=server))
             say("Publishing")
             publish.checkpoint("publish")
             timings["total"] = time.perf_counter() - t0
