@@ -1,4 +1,4 @@
 """``python -m xmo_analysis`` runs the ``xmo`` command line."""
-from xmo_analysis.pipeline.cli import app
+from xmo_analysis.pipeline.cli import console
 
-app(prog_name="xmo")
+console()

@@ -116,3 +116,30 @@ def test_new_notebook_is_registered_and_runs(project):
     assert again.exit_code == 2 and "already exists" in again.output and "registered" in again.output
     bad = runner.invoke(app, ["new-notebook", "../evil", "--project", str(project)])
     assert bad.exit_code == 2 and "lower-case" in bad.output
+
+
+@pytest.mark.parametrize("args, code", [(["--version"], 0), (["run", "--cycle", "not a cycle"], 2), ([], 2)])
+def test_the_command_exits_with_its_status_after_the_atexit_handlers(args, code, tmp_path):
+    """``xmo`` ends with os._exit once done (no teardown of the analysis stack): the exit status
+    is the command's, its output is all there, and atexit handlers (a temporary folder's
+    cleanup, logging) still ran, after the command's last output."""
+    import subprocess
+    import sys
+    script = ("import atexit, sys, tempfile, pathlib\n"
+              "keep = tempfile.TemporaryDirectory()\n"
+              f"pathlib.Path({str(tmp_path / 'where')!r}).write_text(keep.name)\n"
+              "atexit.register(lambda: print('atexit ran', flush=True))\n"
+              "from xmo_analysis.pipeline.cli import console\n"
+              f"sys.argv = ['xmo', *{args!r}]\n"
+              "console()\n"
+              "print('never reached')\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode == code, proc.stderr
+    assert proc.stdout.rstrip().endswith("atexit ran") and "never reached" not in proc.stdout
+    if args == ["--version"]:
+        assert proc.stdout.startswith("xmo-analysis ")
+    else:
+        assert "error" in proc.stderr.lower() or "usage" in proc.stderr.lower()
+    import pathlib
+    assert not pathlib.Path((tmp_path / "where").read_text()).exists()  # the finalizer removed it
