@@ -340,3 +340,18 @@ def test_lead_lag_callers_get_their_own_copy(data):
     t = oc.lead_lag(data)
     t.loc[:, "verdict"] = "edited"
     assert "edited" not in set(oc.lead_lag(data)["verdict"])
+
+
+def test_outcome_values_are_read_once_and_a_caller_cannot_change_them(data):
+    """The lead-lag tests ask for the same outcome's values hundreds of times a cycle: they are
+    read once per outcome column and grouping; each caller gets its own copy to filter or edit."""
+    outcome = next(iter(data.params.outcomes.values()))
+    by = oc.outcome_columns(data)[0]
+    first = oc.outcome_values(data, outcome, by)
+    assert len(first) and set(first.columns) == {"cycle", "level", "value"}
+    first["value"] = -1.0
+    again = oc.outcome_values(data, outcome, by)
+    assert (again["value"] != -1.0).any() and again is not first
+    assert ("outcome_values", outcome.column, by) in data.__dict__["_memo"]
+    org = oc.outcome_values(data, outcome, None)
+    assert org["level"].isna().all()

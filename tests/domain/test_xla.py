@@ -122,3 +122,20 @@ def test_a_group_whose_results_rest_on_too_few_answers_is_hidden(project):
     assert len(hidden) == 2  # the victim and its complement
     before = set(xla_scores(data0, by="department").query("suppressed")["segment"])
     assert before == set()
+
+
+def test_a_cycles_points_are_computed_once_and_cannot_be_written(project):
+    """Every section asks for the per-response XLA points (the manage mission ~100 times a run):
+    one array per cycle and XLA, shared, so read-only: a caller writing to it fails at once
+    instead of changing the next section's numbers."""
+    from xmo_analysis.domain.xla import cycle_points
+    data = load_cycle(project, "2026-Q4")
+    xla = next(iter(data.params.xlas))
+    first = cycle_points(data, xla)
+    assert cycle_points(data, xla) is first and cycle_points(data, xla, data.cycle) is first
+    assert not first.flags.writeable
+    with pytest.raises(ValueError):
+        first[0] = 0.0
+    prev = data.params.previous_cycle(data.cycle)
+    earlier = cycle_points(data, xla, prev)
+    assert earlier is not first and len(earlier) == len(data.of_cycle("responses", prev))
