@@ -41,26 +41,16 @@ def test_nbconvert_page_hides_code_and_is_self_contained(executed, tmp_path):
     assert r.renderer == "nbconvert"
 
 
-@pytest.mark.parametrize("forked", [False, True], ids=["started", "forked"])
-def test_render_workers_give_the_bytes_of_rendering_here_and_name_a_failure(executed, tmp_path, forked):
-    """Side by side in worker processes (started afresh, or forked from the kernels' fork server),
-    the same HTML and PDF as rendered in this process; a notebook that cannot be rendered fails
-    naming it, and the worker goes on with the next."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    from xmo_analysis.pipeline.forkserver import ForkServer
+def test_render_workers_give_the_bytes_of_rendering_here_and_name_a_failure(executed, tmp_path):
+    """Side by side in worker processes, the same HTML and PDF as rendered in this process; a
+    notebook that cannot be rendered fails naming it, and the worker goes on with the next."""
     from xmo_analysis.pipeline.render import RenderWorkers
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir(), there.mkdir()
     a = render(executed, here, "T", "nbconvert", footer="f", portal="../index.html")
     copy = tmp_path / "2_findings.ipynb"
     shutil.copy(executed, copy)
-    server = ForkServer("", KernelSpecManager().get_kernel_spec("xmo-analysis").argv) if forked else None
-    with RenderWorkers(2, server) as workers:
-        if forked:  # children of the server, which has the render stack imported already
-            import psutil
-            assert all(psutil.Process(p.pid).ppid() == server.proc.pid for p in workers._procs)
-            assert len({p.pid for p in workers._procs}) == 2
+    with RenderWorkers(2) as workers:
         b = workers.render(executed, there, "T", "nbconvert", "f", "../index.html")
         c = workers.render(copy, there, "T", "nbconvert", "f", "../index.html")
         with pytest.raises(RenderError, match="missing.ipynb"):
@@ -70,9 +60,6 @@ def test_render_workers_give_the_bytes_of_rendering_here_and_name_a_failure(exec
                                                       a.renderer, a.version)
     assert b.html.read_bytes() == a.html.read_bytes() and b.pdf.read_bytes() == a.pdf.read_bytes()
     assert c.pdf.read_bytes() == a.pdf.read_bytes() and again.pdf.read_bytes() == a.pdf.read_bytes()
-    if server is not None:
-        assert all(p.poll() is not None for p in workers._procs)  # stopped with the pool
-        server.close()
 
 
 def test_auto_picks_quarto_only_when_on_path(quarto_on_path, monkeypatch):

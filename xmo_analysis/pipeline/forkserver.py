@@ -18,7 +18,7 @@ The forked kernel:
   included), the folder first on ``sys.path``, and the server as the parent ipykernel polls, so
   that it stops when the server does; the server stops at the end of its input, i.e. when the
   runner ends, and with the runner's process group when a run is killed;
-- is reaped by the system (``SIGCHLD`` ignored in the server): the manager polls it by pid.
+- is reaped by the kernel (``SIGCHLD`` ignored in the server): the manager polls it by pid.
 
 The server runs on the kernel spec's interpreter with the spec's options (``-Xfrozen_modules=off``
 of ``ipykernel install``); only a command that runs ``-m ipykernel_launcher`` (or ``ipykernel``) on
@@ -26,7 +26,6 @@ that same interpreter and options is forked, any other is launched by jupyter_cl
 """
 from __future__ import annotations
 
-import errno
 import gc
 import json
 import os
@@ -34,7 +33,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 from jupyter_client.manager import AsyncKernelManager
 
@@ -69,56 +67,10 @@ class ForkServer:
 
     def fork(self, args: list[str], env: dict, cwd: str) -> int:
         """A kernel forked with ipykernel ``args``, ``env`` and ``cwd``: its pid."""
-        return self._ask({"args": args, "env": env, "cwd": cwd})
-
-    def render_worker(self) -> "Forked":
-        """A render worker (:func:`xmo_analysis.pipeline.render._serve`) forked from the server,
-        which has nbconvert and WeasyPrint imported (a worker started afresh imported them again,
-        0.9 s each): jobs go in on its ``stdin``, replies come out of its ``stdout`` (two FIFOs
-        in a private folder, opened in the same order on both sides)."""
-        import tempfile
-        folder = tempfile.mkdtemp(prefix="xmo-render-")  # 0700
-        jobs, replies = os.path.join(folder, "jobs"), os.path.join(folder, "replies")
-        os.mkfifo(jobs, 0o600)
-        os.mkfifo(replies, 0o600)
-        try:
-            # The order: the reading end of the replies here, then the worker opens its writing end
-            # and then its reading end of the jobs; our writing end of the jobs opens once it has
-            # (retried without blocking: a worker that died before must not hang the run). Then
-            # both have both ends, and the names can go.
-            reply_fd = os.open(replies, os.O_RDONLY | os.O_NONBLOCK)
-            try:
-                worker = Forked(self._ask({"render": [jobs, replies], "env": dict(os.environ)}))
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        fd = os.open(jobs, os.O_WRONLY | os.O_NONBLOCK)
-                        break
-                    except OSError as exc:  # ENXIO: the worker has not opened its end yet
-                        if exc.errno != errno.ENXIO:
-                            raise
-                        if worker.poll() is not None or time.monotonic() > deadline:
-                            worker.kill()
-                            raise RuntimeError("a render worker forked by the kernel fork server did not "
-                                               "start") from exc
-                        time.sleep(0.005)
-            except BaseException:
-                os.close(reply_fd)
-                raise
-            os.set_blocking(fd, True)
-            os.set_blocking(reply_fd, True)
-            worker.stdin = open(fd, "w", encoding="utf-8")  # noqa: SIM115 - closed by the worker's owner
-            worker.stdout = open(reply_fd, encoding="utf-8")  # noqa: SIM115
-        finally:
-            import shutil
-            shutil.rmtree(folder, ignore_errors=True)  # both ends are open: the names are not needed
-        return worker
-
-    def _ask(self, request: dict) -> int:
         with self._lock:
             if not self._ready:  # the server's first line says its imports are done (or why not)
                 self._ready = self._reply()["ready"]
-            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.write(json.dumps({"args": args, "env": env, "cwd": cwd}) + "\n")
             self.proc.stdin.flush()
             return self._reply()["pid"]
 
@@ -146,9 +98,8 @@ class ForkServer:
 
 
 class Forked:
-    """What jupyter_client's provisioner (and :class:`~xmo_analysis.pipeline.render.RenderWorkers`)
-    expect of ``Popen`` (poll, wait, signals) for a process that is not our child: it is polled by
-    pid (``kill(pid, 0)``) and reaped by the system (the server ignores ``SIGCHLD``)."""
+    """What jupyter_client's provisioner expects of ``Popen`` (poll, wait, signals) for a kernel
+    that is not our child: it is polled by pid (``kill(pid, 0)``) and reaped by the kernel."""
 
     stdin = stdout = stderr = None
 
@@ -161,12 +112,13 @@ class Forked:
             try:
                 os.kill(self.pid, 0)
             except ProcessLookupError:
-                self.returncode = 0  # it ended and the system reaped it (its status is not known here)
+                self.returncode = 0  # its status went to the kernel, which reaped it
             except PermissionError:  # the pid was reused by another user's process
                 self.returncode = 0
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
+        import time
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
@@ -233,29 +185,6 @@ def _kernel(request: dict) -> None:
         os._exit(code)
 
 
-def _render_worker(request: dict) -> None:
-    """In the forked child: serve render jobs on the request's two FIFOs (never returns)."""
-    code = 1
-    try:
-        devnull = os.open(os.devnull, os.O_RDWR)
-        os.dup2(devnull, 0)  # the server's pipes are not the worker's: its channel is the FIFOs
-        os.dup2(2, 1)
-        os.environ.clear()
-        os.environ.update(request["env"])
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        jobs, replies = request["render"]
-        sys.stdout = open(replies, "w", encoding="utf-8")  # noqa: SIM115 - first: see render_worker
-        sys.stdin = open(jobs, encoding="utf-8")  # noqa: SIM115 - the process ends with them
-        from xmo_analysis.pipeline.render import _serve as serve
-        serve()
-        code = 0
-    except BaseException:  # noqa: BLE001 - a worker that fails says why on stderr, and ends
-        import traceback
-        traceback.print_exc()
-    finally:
-        os._exit(code)
-
-
 def _serve() -> None:
     """The server: import the warm code, then fork a kernel for each request line."""
     replies = sys.stdout
@@ -264,8 +193,6 @@ def _serve() -> None:
         # what ipykernel sets before a kernel's first import of matplotlib
         os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
         import ipykernel.kernelapp  # noqa: F401 - imported once, here, for every kernel
-        import weasyprint  # noqa: F401 - and the render workers' stack
-        import xmo_analysis.pipeline.render  # noqa: F401
         exec(compile(warm or "pass", "<warm>", "exec"), {"__name__": "__warm__"})
     except Exception as exc:  # the runner raises it when it asks for its first kernel
         replies.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
@@ -282,7 +209,7 @@ def _serve() -> None:
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
-            _render_worker(request) if "render" in request else _kernel(request)
+            _kernel(request)
         replies.write(json.dumps({"pid": pid}) + "\n")
         replies.flush()
 

@@ -131,15 +131,12 @@ class RenderWorkers:
     each (see :mod:`xmo_analysis.privacy.redaction`). A worker dies with its runner: it ends at
     the end of its input, and a killed run's process group takes it along."""
 
-    def __init__(self, n: int, server=None):
-        """``n`` workers: processes started afresh, or forks of ``server`` (a
-        :class:`~xmo_analysis.pipeline.forkserver.ForkServer`, whose render stack is imported)."""
+    def __init__(self, n: int):
         self._idle: queue.Queue = queue.Queue()
         self._procs = []
         for _ in range(max(1, n)):
-            proc = (server.render_worker() if server is not None else
-                    subprocess.Popen([sys.executable, "-m", "xmo_analysis.pipeline.render"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, encoding="utf-8"))
+            proc = subprocess.Popen([sys.executable, "-m", "xmo_analysis.pipeline.render"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, text=True, encoding="utf-8")
             self._procs.append(proc)
             self._idle.put(proc)
 
@@ -181,8 +178,6 @@ class RenderWorkers:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-            if proc.stdout is not None:
-                proc.stdout.close()
 
     def __enter__(self) -> "RenderWorkers":
         return self

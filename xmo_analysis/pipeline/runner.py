@@ -513,7 +513,7 @@ def _run_loaded(project: Path, cycle: str, params, *, renderer: str, force: bool
             # worker processes, one per job: in this process's threads the GIL let one PDF be
             # printed at a time (Quarto renders in its own processes already).
             side_by_side = engine == "nbconvert" and min(jobs, len(work)) > 1
-            with (RenderWorkers(min(jobs, len(work)), server) if side_by_side else nullcontext()) as workers:
+            with (RenderWorkers(min(jobs, len(work))) if side_by_side else nullcontext()) as workers:
                 timings.update(execute_all(project, data, cycle, work, staging, failed_dir, fp["sha256"], jobs,
                                            cell_timeout, say, release=True, then=render_one, server=server))
             say("Publishing")
