@@ -77,7 +77,7 @@ def _what(p: psutil.Process) -> str:
 class TreeMemory(threading.Thread):
     """Peak RSS of a process and all its descendants, summed, and of the largest one; and the
     peak of the summed PSS (proportional set size: a page shared by k processes counts 1/k in
-    each). Kernels and render workers forked from the fork server share its imported modules'
+    each). Kernels forked from the fork server share its imported modules'
     pages, which the RSS sum counts once per process: the PSS sum is the memory really used."""
 
     def __init__(self, pid: int):
