@@ -93,14 +93,18 @@ class TreeMemory(threading.Thread):
             except psutil.NoSuchProcess:
                 return
             sizes, shares = [], []
+            # PSS every 2 s only: reading /proc/<pid>/smaps_rollup walks the page tables of a
+            # process of several GB under its memory-map lock, which stalls it while it allocates
+            self.samples = getattr(self, "samples", 0) + 1
+            with_pss = self.samples % 10 == 1
             for p in procs:
                 try:
-                    full = p.memory_full_info()  # rss, and pss from /proc/<pid>/smaps_rollup
-                    rss = full.rss
+                    rss = p.memory_info().rss
                     if rss > self.each.get(p.pid, (0, ""))[0]:
                         self.each[p.pid] = (rss, self.each.get(p.pid, (0, ""))[1] or _what(p))
                     sizes.append(rss)
-                    shares.append(full.pss)
+                    if with_pss:
+                        shares.append(p.memory_full_info().pss)
                 except psutil.Error:
                     pass
             self.total, self.single = max(self.total, sum(sizes)), max([self.single, *sizes])
@@ -146,7 +150,7 @@ def main() -> None:
     print(f"{'peak RSS, whole process tree':<44} {mem.total / 2**30:8.2f} GiB = {mem.total / 1e9:.2f} GB"
           f"  (target <= 8 GB)")
     print(f"{'peak PSS, whole process tree':<44} {mem.pss / 2**30:8.2f} GiB = {mem.pss / 1e9:.2f} GB"
-          "   (shared pages counted once)")
+          "   (shared pages counted once; sampled every 2 s)")
     print(f"{'peak RSS, largest process':<44} {mem.single / 2**30:8.2f} GiB")
     for rss, what in sorted(mem.each.values(), reverse=True)[:4]:
         print(f"{'  peak RSS of one ' + what:<44} {rss / 2**30:8.2f} GiB")
