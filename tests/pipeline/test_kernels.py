@@ -197,3 +197,13 @@ def test_a_forked_kernel_ends_with_its_server(tmp_path):
         assert km.provisioner.process.poll() is not None, "the kernel outlived its server"
     finally:
         run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_closing_a_server_that_is_still_importing_ends_it_at_once():
+    """A run that fails validation closes the fork server it started before the data were read,
+    while it may still be importing: it is terminated then, not left to finish its imports (which
+    held a failing run 2-3 s)."""
+    import signal
+    slow = ForkServer("import time\ntime.sleep(30)", _argv())
+    slow.close()
+    assert slow.proc.returncode == -signal.SIGTERM

@@ -85,11 +85,13 @@ class ForkServer:
 
     def close(self) -> None:
         """End the server (its kernels are shut down by their managers; a left-over one stops
-        when ipykernel sees its parent gone)."""
+        when ipykernel sees its parent gone). Terminated, not waited for: a run that fails
+        validation closes a server still importing, which read its end of input only 2-3 s later."""
         try:
             self.proc.stdin.close()
         except OSError:
             pass
+        self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
