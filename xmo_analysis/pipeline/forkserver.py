@@ -18,7 +18,7 @@ The forked kernel:
   included), the folder first on ``sys.path``, and the server as the parent ipykernel polls, so
   that it stops when the server does; the server stops at the end of its input, i.e. when the
   runner ends, and with the runner's process group when a run is killed;
-- is reaped by the kernel (``SIGCHLD`` ignored in the server): the manager polls it by pid.
+- is reaped by the system (``SIGCHLD`` ignored in the server): the manager polls it by pid.
 
 The server runs on the kernel spec's interpreter with the spec's options (``-Xfrozen_modules=off``
 of ``ipykernel install``); only a command that runs ``-m ipykernel_launcher`` (or ``ipykernel``) on
@@ -57,7 +57,7 @@ class ForkServer:
         parts = split(kernel_argv)
         if parts is None:
             raise ValueError(f"not an ipykernel command: {kernel_argv}")
-        self.interpreter = parts[0]
+        self.interpreter, self.warm = parts[0], warm
         self._lock = threading.Lock()
         self.proc = subprocess.Popen([*self.interpreter, "-m", "xmo_analysis.pipeline.forkserver"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
@@ -101,7 +101,8 @@ class ForkServer:
 
 class Forked:
     """What jupyter_client's provisioner expects of ``Popen`` (poll, wait, signals) for a kernel
-    that is not our child: it is polled by pid (``kill(pid, 0)``) and reaped by the kernel."""
+    that is not our child: it is polled by pid (``kill(pid, 0)``) and reaped by the system (the
+    server ignores ``SIGCHLD``)."""
 
     stdin = stdout = stderr = None
 
@@ -114,7 +115,7 @@ class Forked:
             try:
                 os.kill(self.pid, 0)
             except ProcessLookupError:
-                self.returncode = 0  # its status went to the kernel, which reaped it
+                self.returncode = 0  # it ended and the system reaped it (its status is not known here)
             except PermissionError:  # the pid was reused by another user's process
                 self.returncode = 0
         return self.returncode

@@ -330,7 +330,9 @@ def execute_all(project: Path, data, cycle: str, work: list[Job], staging: Path,
         if name is not None:
             if server is None:
                 server = own = fork_server(notebooks)
-            pool = KernelPool(min(jobs, len(work)), name, notebooks[0].parent, warm_code(notebooks),
+            # the server's warm code when there is one (the notebooks are read once)
+            pool = KernelPool(min(jobs, len(work)), name, notebooks[0].parent,
+                              server.warm if server else warm_code(notebooks),
                               forked_manager(LocalKernelManager, server) if server else LocalKernelManager)
         try:
             # Work several notebooks need, done once and shared through the snapshot.
